@@ -1,0 +1,11 @@
+//! The `ha` library: everything the binary does, as modules testable without it.
+//! Layout and threading model: see DESIGN.md.
+
+pub mod check;
+pub mod cli;
+pub mod compat;
+pub mod error;
+pub mod genhash;
+pub mod hexdump;
+pub mod net;
+pub mod rsarp;

@@ -1,0 +1,1 @@
+//! LVS-DR real-server ARP setup (being written).
