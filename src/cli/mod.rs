@@ -44,7 +44,6 @@ Examples:
     long_about = LONG_ABOUT,
     after_help = EXAMPLES,
     after_long_help = format!("{EXAMPLES}\n\n{EXIT_STATUS}"),
-    propagate_version = true,
     subcommand_required = true,
     arg_required_else_help = true
 )]

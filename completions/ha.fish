@@ -1,0 +1,122 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_ha_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_ha_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_ha_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_ha_using_subcommand
+    set -l cmd (__fish_ha_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c ha -n "__fish_ha_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ha -n "__fish_ha_needs_command" -s V -l version -d 'Print version'
+complete -c ha -n "__fish_ha_needs_command" -f -a "genhash" -d 'Print the MD5 digest of a page, as HTTP_GET\'s `digest` wants it'
+complete -c ha -n "__fish_ha_needs_command" -f -a "check" -d 'Run one health check now and print the verdict (exit 0 UP, 1 DOWN)'
+complete -c ha -n "__fish_ha_needs_command" -f -a "rs-arp" -d 'Set up an LVS-DR real server: VIPs on lo and the ARP sysctls'
+complete -c ha -n "__fish_ha_needs_command" -f -a "generate-docs" -d 'Write the shell completions and man pages generated from this binary (maintainers)'
+complete -c ha -n "__fish_ha_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ha -n "__fish_ha_using_subcommand genhash" -s s -l server -d 'Real server address (IPv4 or IPv6)' -r
+complete -c ha -n "__fish_ha_using_subcommand genhash" -s p -l port -d 'Real server port' -r
+complete -c ha -n "__fish_ha_using_subcommand genhash" -s u -l url -d 'Path to fetch, e.g. /index.html' -r
+complete -c ha -n "__fish_ha_using_subcommand genhash" -s I -l use-sni -d 'Send SNI: NAME, or the virtual host (-V) when no NAME is given' -r
+complete -c ha -n "__fish_ha_using_subcommand genhash" -s V -l use-virtualhost -d 'Host header to send (default: IP:PORT)' -r
+complete -c ha -n "__fish_ha_using_subcommand genhash" -s P -l protocol -d 'HTTP version: 1.0, 1.0c (1.0 with Connection: close) or 1.1' -r
+complete -c ha -n "__fish_ha_using_subcommand genhash" -s t -l timeout -d 'Give up after this many seconds (connect, request and reply together)' -r
+complete -c ha -n "__fish_ha_using_subcommand genhash" -s m -l fwmark -d 'Mark the connection\'s packets with this fwmark (needs CAP_NET_ADMIN)' -r
+complete -c ha -n "__fish_ha_using_subcommand genhash" -s S -l use-ssl -d 'Use TLS (SSL_GET)'
+complete -c ha -n "__fish_ha_using_subcommand genhash" -s v -l verbose -d 'Show the reply\'s header and body as hex dumps, like keepalived\'s genhash -v'
+complete -c ha -n "__fish_ha_using_subcommand genhash" -l json -d 'Print one JSON object instead of the digest line'
+complete -c ha -n "__fish_ha_using_subcommand genhash" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ha -n "__fish_ha_using_subcommand check; and not __fish_seen_subcommand_from http https tcp smtp help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ha -n "__fish_ha_using_subcommand check; and not __fish_seen_subcommand_from http https tcp smtp help" -f -a "http" -d 'HTTP_GET: fetch each path; status code in the accepted set, digest if given'
+complete -c ha -n "__fish_ha_using_subcommand check; and not __fish_seen_subcommand_from http https tcp smtp help" -f -a "https" -d 'SSL_GET: HTTP_GET over TLS (no certificate verification unless --ca)'
+complete -c ha -n "__fish_ha_using_subcommand check; and not __fish_seen_subcommand_from http https tcp smtp help" -f -a "tcp" -d 'TCP_CHECK: the server is up when a TCP connection completes'
+complete -c ha -n "__fish_ha_using_subcommand check; and not __fish_seen_subcommand_from http https tcp smtp help" -f -a "smtp" -d 'SMTP_CHECK: greeting 220, HELO answered 250, QUIT'
+complete -c ha -n "__fish_ha_using_subcommand check; and not __fish_seen_subcommand_from http https tcp smtp help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -l bindto -d 'Source address to connect from (keepalived\'s bindto)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -l bind-port -d 'Source port to connect from (keepalived\'s bind_port)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -l bind-if -d 'Interface to connect through (keepalived\'s bind_if)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -l fwmark -d 'Mark the check\'s packets (keepalived\'s fwmark; needs CAP_NET_ADMIN)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -l timeout -d 'Seconds one attempt may take, connect included (keepalived\'s connect_timeout)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -l retry -d 'Extra attempts after a failure before the verdict is DOWN (keepalived\'s retry)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -l delay-before-retry -d 'Seconds between attempts [default: 3 for http/https, 1 for tcp/smtp]' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -l path -d 'Path to fetch; repeat for several (all must pass, in order)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -l status -d 'Accepted status codes, e.g. 200 or 200-299,301 (keepalived\'s status_code)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -l digest -d 'Expected MD5 of the body (from genhash); one for all paths or one per --path' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -l virtualhost -d 'Host header to send (default: IP:PORT)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -l http-version -d 'HTTP version: 1.0, 1.0c (1.0 with Connection: close) or 1.1' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -l port -d 'Port to connect to' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -l json -d 'Print one JSON object instead of the verdict line'
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from http" -s h -l help -d 'Print help'
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l bindto -d 'Source address to connect from (keepalived\'s bindto)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l bind-port -d 'Source port to connect from (keepalived\'s bind_port)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l bind-if -d 'Interface to connect through (keepalived\'s bind_if)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l fwmark -d 'Mark the check\'s packets (keepalived\'s fwmark; needs CAP_NET_ADMIN)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l timeout -d 'Seconds one attempt may take, connect included (keepalived\'s connect_timeout)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l retry -d 'Extra attempts after a failure before the verdict is DOWN (keepalived\'s retry)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l delay-before-retry -d 'Seconds between attempts [default: 3 for http/https, 1 for tcp/smtp]' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l path -d 'Path to fetch; repeat for several (all must pass, in order)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l status -d 'Accepted status codes, e.g. 200 or 200-299,301 (keepalived\'s status_code)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l digest -d 'Expected MD5 of the body (from genhash); one for all paths or one per --path' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l virtualhost -d 'Host header to send (default: IP:PORT)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l http-version -d 'HTTP version: 1.0, 1.0c (1.0 with Connection: close) or 1.1' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l port -d 'Port to connect to' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l sni -d 'Send this name as SNI (default: none, or the virtual host with --sni-from-virtualhost)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l ca -d 'Verify the server\'s certificate against the CA certificates in this PEM file' -r -F
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l json -d 'Print one JSON object instead of the verdict line'
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -l sni-from-virtualhost -d 'Send the virtual host as SNI (keepalived\'s enable_sni)'
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from https" -s h -l help -d 'Print help'
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from tcp" -l bindto -d 'Source address to connect from (keepalived\'s bindto)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from tcp" -l bind-port -d 'Source port to connect from (keepalived\'s bind_port)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from tcp" -l bind-if -d 'Interface to connect through (keepalived\'s bind_if)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from tcp" -l fwmark -d 'Mark the check\'s packets (keepalived\'s fwmark; needs CAP_NET_ADMIN)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from tcp" -l timeout -d 'Seconds one attempt may take, connect included (keepalived\'s connect_timeout)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from tcp" -l retry -d 'Extra attempts after a failure before the verdict is DOWN (keepalived\'s retry)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from tcp" -l delay-before-retry -d 'Seconds between attempts [default: 3 for http/https, 1 for tcp/smtp]' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from tcp" -l port -d 'Port to connect to' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from tcp" -l json -d 'Print one JSON object instead of the verdict line'
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from tcp" -s h -l help -d 'Print help'
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from smtp" -l bindto -d 'Source address to connect from (keepalived\'s bindto)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from smtp" -l bind-port -d 'Source port to connect from (keepalived\'s bind_port)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from smtp" -l bind-if -d 'Interface to connect through (keepalived\'s bind_if)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from smtp" -l fwmark -d 'Mark the check\'s packets (keepalived\'s fwmark; needs CAP_NET_ADMIN)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from smtp" -l timeout -d 'Seconds one attempt may take, connect included (keepalived\'s connect_timeout)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from smtp" -l retry -d 'Extra attempts after a failure before the verdict is DOWN (keepalived\'s retry)' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from smtp" -l delay-before-retry -d 'Seconds between attempts [default: 3 for http/https, 1 for tcp/smtp]' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from smtp" -l port -d 'Port to connect to' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from smtp" -l helo-name -d 'Name to send with HELO' -r
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from smtp" -l json -d 'Print one JSON object instead of the verdict line'
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from smtp" -s h -l help -d 'Print help'
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "http" -d 'HTTP_GET: fetch each path; status code in the accepted set, digest if given'
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "https" -d 'SSL_GET: HTTP_GET over TLS (no certificate verification unless --ca)'
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "tcp" -d 'TCP_CHECK: the server is up when a TCP connection completes'
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "smtp" -d 'SMTP_CHECK: greeting 220, HELO answered 250, QUIT'
+complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp" -s h -l help -d 'Print help'
+complete -c ha -n "__fish_ha_using_subcommand generate-docs" -l out -d 'Directory that receives completions/ and man/' -r -F
+complete -c ha -n "__fish_ha_using_subcommand generate-docs" -s h -l help -d 'Print help'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from genhash check rs-arp generate-docs help" -f -a "genhash" -d 'Print the MD5 digest of a page, as HTTP_GET\'s `digest` wants it'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from genhash check rs-arp generate-docs help" -f -a "check" -d 'Run one health check now and print the verdict (exit 0 UP, 1 DOWN)'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from genhash check rs-arp generate-docs help" -f -a "rs-arp" -d 'Set up an LVS-DR real server: VIPs on lo and the ARP sysctls'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from genhash check rs-arp generate-docs help" -f -a "generate-docs" -d 'Write the shell completions and man pages generated from this binary (maintainers)'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from genhash check rs-arp generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "http" -d 'HTTP_GET: fetch each path; status code in the accepted set, digest if given'
+complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "https" -d 'SSL_GET: HTTP_GET over TLS (no certificate verification unless --ca)'
+complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "tcp" -d 'TCP_CHECK: the server is up when a TCP connection completes'
+complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "smtp" -d 'SMTP_CHECK: greeting 220, HELO answered 250, QUIT'
