@@ -7,7 +7,11 @@ use crate::hexdump;
 
 macro_rules! banner {
     ($title:literal) => {
-        concat!("-----------------------[", $title, "]-----------------------\n")
+        concat!(
+            "-----------------------[",
+            $title,
+            "]-----------------------\n"
+        )
     };
 }
 
@@ -41,10 +45,7 @@ pub fn verbose_chunk(fed: &Fed) -> String {
 
 /// The verbose digest section printed when the server closed cleanly.
 pub fn verbose_digest(digest: &[u8; 16]) -> String {
-    format!(
-        "\n{HTML_HASH}{}{HTML_HASH_FINAL}",
-        hexdump::dump(digest)
-    )
+    format!("\n{HTML_HASH}{}{HTML_HASH_FINAL}", hexdump::dump(digest))
 }
 
 /// The line genhash is for.

@@ -54,8 +54,10 @@ pub fn request(path: &str, version: HttpVersion, host: &str) -> Vec<u8> {
         HttpVersion::V1_0 => "",
         HttpVersion::V1_0Close | HttpVersion::V1_1 => "Connection: close\r\n",
     };
-    format!("GET {path} HTTP/1.{minor}\r\nUser-Agent: KeepAliveClient\r\n{close}Host: {host}\r\n\r\n")
-        .into_bytes()
+    format!(
+        "GET {path} HTTP/1.{minor}\r\nUser-Agent: KeepAliveClient\r\n{close}Host: {host}\r\n\r\n"
+    )
+    .into_bytes()
 }
 
 /// TLS settings of one fetch.
@@ -108,8 +110,13 @@ pub enum FetchError {
     WriteTimeout,
     Write(io::Error),
     /// The deadline passed while waiting for the reply; `received` bytes had arrived.
-    ReadTimeout { received: u64 },
-    Read { err: io::Error, received: u64 },
+    ReadTimeout {
+        received: u64,
+    },
+    Read {
+        err: io::Error,
+        received: u64,
+    },
 }
 
 impl fmt::Display for FetchError {
@@ -365,8 +372,8 @@ impl HttpCheck {
                 timeout_per_step: false,
                 read_to_eof: false,
             };
-            let fetched = fetch(&spec, &mut |_| {})
-                .map_err(|e| explain(&url.path, self.conn.timeout, e))?;
+            let fetched =
+                fetch(&spec, &mut |_| {}).map_err(|e| explain(&url.path, self.conn.timeout, e))?;
             passed.push(judge(url, &fetched)?);
         }
         Ok(passed.join("; "))
@@ -474,7 +481,11 @@ mod tests {
             b"GET /hello.txt HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: 127.0.0.1:8002\r\n\r\n"
         );
         assert_eq!(
-            request("/hello.txt", HttpVersion::V1_0, &host_header(Some("vhost.test"), dst)),
+            request(
+                "/hello.txt",
+                HttpVersion::V1_0,
+                &host_header(Some("vhost.test"), dst)
+            ),
             b"GET /hello.txt HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: vhost.test\r\n\r\n"
         );
     }

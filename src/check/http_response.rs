@@ -136,9 +136,7 @@ impl ResponseParser {
     fn hash_body(&mut self, body: &[u8]) -> usize {
         let take = match self.content_length {
             None => body.len(),
-            Some(cl) => cl
-                .saturating_sub(self.body_received)
-                .min(body.len() as u64) as usize,
+            Some(cl) => cl.saturating_sub(self.body_received).min(body.len() as u64) as usize,
         };
         self.md5.update(&body[..take]);
         self.body_received += body.len() as u64;
@@ -329,7 +327,11 @@ mod tests {
     #[test]
     fn status_line_shapes() {
         assert_eq!(status_code(b"HTTP/1.0 503 Busy\r\n"), 503);
-        assert_eq!(status_code(b"HTTP/1.0 200\r\n"), 0, "no space after the code");
+        assert_eq!(
+            status_code(b"HTTP/1.0 200\r\n"),
+            0,
+            "no space after the code"
+        );
         assert_eq!(status_code(b"HTTP/1.0  200 OK\r\n"), 0);
         assert_eq!(status_code(b"HTTP/1.0 20x OK\r\n"), 0);
         assert_eq!(status_code(b"garbage"), 0);
@@ -341,19 +343,31 @@ mod tests {
         let r = feed_in_chunks(Dialect::Strict, b"SSH-2.0 200 OpenSSH\r\n\r\n", 64);
         assert_eq!(r.status, 0);
         let r = feed_in_chunks(Dialect::Keepalived, b"SSH-2.0 200 OpenSSH\r\n\r\n", 64);
-        assert_eq!(r.status, 200, "keepalived does not look at the protocol name");
+        assert_eq!(
+            r.status, 200,
+            "keepalived does not look at the protocol name"
+        );
     }
 
     #[test]
     fn content_length_dialects_differ_on_case() {
         let lower = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nabcd";
-        assert_eq!(feed_in_chunks(Dialect::Strict, lower, 64).content_length, Some(2));
-        assert_eq!(feed_in_chunks(Dialect::Keepalived, lower, 64).content_length, None);
+        assert_eq!(
+            feed_in_chunks(Dialect::Strict, lower, 64).content_length,
+            Some(2)
+        );
+        assert_eq!(
+            feed_in_chunks(Dialect::Keepalived, lower, 64).content_length,
+            None
+        );
     }
 
     #[test]
     fn keepalived_content_length_quirks() {
-        assert_eq!(keepalived_content_length(b"Content-Length: 12\r\n"), Some(12));
+        assert_eq!(
+            keepalived_content_length(b"Content-Length: 12\r\n"),
+            Some(12)
+        );
         assert_eq!(keepalived_content_length(b"Content-Length: 12 \r\n"), None);
         assert_eq!(keepalived_content_length(b"Content-Length: x\r\n"), None);
         assert_eq!(keepalived_content_length(b"X\0Content-Length: 1\r\n"), None);

@@ -137,10 +137,7 @@ impl Session {
                     return Err(format!("the server closed the connection before {what}"))
                 }
                 ReadOutcome::Timeout => {
-                    return Err(format!(
-                        "no {what} within {}",
-                        conn::secs(self.timeout)
-                    ))
+                    return Err(format!("no {what} within {}", conn::secs(self.timeout)))
                 }
                 ReadOutcome::Error(e) => {
                     return Err(format!("reading {what}: {}", conn::describe(&e)))
@@ -153,7 +150,9 @@ impl Session {
         self.stream
             .write_all(line, &self.deadline)
             .map_err(|e| match e {
-                WriteError::Timeout => format!("could not send {what} within {}", conn::secs(self.timeout)),
+                WriteError::Timeout => {
+                    format!("could not send {what} within {}", conn::secs(self.timeout))
+                }
                 WriteError::Io(e) => format!("sending {what}: {}", conn::describe(&e)),
             })
     }

@@ -114,7 +114,9 @@ pub fn handshake(
             Ok(_) => {}
             Err(e) if is_timeout(&e) => return Err(TlsError::Timeout),
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                return Err(TlsError::Handshake("the server closed the connection".into()))
+                return Err(TlsError::Handshake(
+                    "the server closed the connection".into(),
+                ))
             }
             Err(e) => return Err(TlsError::Handshake(tls_reason(&e))),
         }
@@ -130,7 +132,10 @@ pub fn is_timeout(e: &io::Error) -> bool {
 }
 
 fn tls_reason(e: &io::Error) -> String {
-    match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
         Some(rustls::Error::InvalidMessage(_)) => {
             "the server did not answer with TLS (plain HTTP on this port?)".into()
         }

@@ -79,7 +79,11 @@ mod tests {
             }
         }
         for dir in ["completions", "man"] {
-            for entry in std::fs::read_dir(root.join(dir)).into_iter().flatten().flatten() {
+            for entry in std::fs::read_dir(root.join(dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
                 let rel = Path::new(dir).join(entry.file_name());
                 if !expected.contains(&rel) {
                     stale.push(format!("{} (no longer generated)", rel.display()));
@@ -98,8 +102,16 @@ mod tests {
             .into_iter()
             .map(|(p, _)| p.display().to_string())
             .collect();
-        for page in ["man/ha.1", "man/ha-genhash.1", "man/ha-check-http.1", "man/ha-rs-arp.1"] {
-            assert!(names.contains(&page.to_string()), "{page} missing from {names:?}");
+        for page in [
+            "man/ha.1",
+            "man/ha-genhash.1",
+            "man/ha-check-http.1",
+            "man/ha-rs-arp.1",
+        ] {
+            assert!(
+                names.contains(&page.to_string()),
+                "{page} missing from {names:?}"
+            );
         }
     }
 }

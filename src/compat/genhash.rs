@@ -492,24 +492,48 @@ mod tests {
             msgs("-s 127.0.0.1 -p 80 -u / --help=3"),
             ["Unknown option --help=3"]
         );
-        assert_eq!(msgs("-s 127.0.0.1 -p 80 -u / --use"), ["Unknown option --use"]);
-        assert_eq!(msgs("-s ::1 -p 99999 -u /"), ["invalid port number '99999'"]);
-        assert_eq!(msgs("-s 127.0.0.1 -p 0x50 -u /"), ["invalid port number '0x50'"]);
+        assert_eq!(
+            msgs("-s 127.0.0.1 -p 80 -u / --use"),
+            ["Unknown option --use"]
+        );
+        assert_eq!(
+            msgs("-s ::1 -p 99999 -u /"),
+            ["invalid port number '99999'"]
+        );
+        assert_eq!(
+            msgs("-s 127.0.0.1 -p 0x50 -u /"),
+            ["invalid port number '0x50'"]
+        );
         assert_eq!(
             msgs("-s 127.0.0.1 -p 80 -u / -P 2"),
             ["invalid HTTP protocol version '2'"]
         );
-        assert_eq!(msgs("-s 127.0.0.1 -p 80 -u / -t x"), ["invalid timeout 'x'"]);
-        assert_eq!(msgs("-s 127.0.0.1 -p 80 -u / -m -1"), ["invalid fwmark '-1'"]);
+        assert_eq!(
+            msgs("-s 127.0.0.1 -p 80 -u / -t x"),
+            ["invalid timeout 'x'"]
+        );
+        assert_eq!(
+            msgs("-s 127.0.0.1 -p 80 -u / -m -1"),
+            ["invalid fwmark '-1'"]
+        );
         assert_eq!(
             msgs("-s 127.0.0.1:80 -p 80 -u /"),
             ["server should be an IP, not 127.0.0.1:80"]
         );
-        assert_eq!(msgs("-s notanip -p 8000 -u /"), ["server should be an IP, not notanip"]);
-        assert_eq!(msgs("-- -s 1.2.3.4"), ["Unexpected argument(s): -s 1.2.3.4"]);
+        assert_eq!(
+            msgs("-s notanip -p 8000 -u /"),
+            ["server should be an IP, not notanip"]
+        );
+        assert_eq!(
+            msgs("-- -s 1.2.3.4"),
+            ["Unexpected argument(s): -s 1.2.3.4"]
+        );
         assert!(msgs("-h").is_empty());
         assert!(msgs("-h -s 1.2.3.4").is_empty());
-        assert!(msgs("-s 127.0.0.1 -p 8000").is_empty(), "no url: usage only");
+        assert!(
+            msgs("-s 127.0.0.1 -p 8000").is_empty(),
+            "no url: usage only"
+        );
     }
 
     #[test]
@@ -520,8 +544,21 @@ mod tests {
             parse(&argv("-s 10.0.0.1/24 -p +80 -u /")).unwrap().server,
             "10.0.0.1".parse::<IpAddr>().unwrap()
         );
-        let o = parse(&["genhash", "-s", "127.0.0.1", "-p", "1", "-u", "/", "-t", " 5"].map(String::from))
-            .unwrap();
+        let o = parse(
+            &[
+                "genhash",
+                "-s",
+                "127.0.0.1",
+                "-p",
+                "1",
+                "-u",
+                "/",
+                "-t",
+                " 5",
+            ]
+            .map(String::from),
+        )
+        .unwrap();
         assert_eq!(o.timeout, Duration::from_secs(5));
         // 5000 s overflows keepalived's 32-bit microsecond timer.
         let o = parse(&argv("-s 127.0.0.1 -p 1 -u / -t 5000")).unwrap();

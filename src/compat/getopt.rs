@@ -197,7 +197,10 @@ impl State<'_> {
             Some(v) => {
                 let v = v.clone();
                 self.optind += 1;
-                Item::Opt { val: c, arg: Some(v) }
+                Item::Opt {
+                    val: c,
+                    arg: Some(v),
+                }
             }
             None => Item::Missing { optopt: c },
         }
