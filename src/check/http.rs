@@ -326,28 +326,20 @@ pub struct HttpCheck {
 }
 
 impl HttpCheck {
-    pub fn run(&self) -> Outcome {
-        let tls = match self.tls_spec_base() {
-            Ok(t) => t,
-            Err(e) => {
-                return Outcome {
-                    up: false,
-                    reason: e.to_string(),
-                    elapsed: Duration::ZERO,
-                    attempts: 0,
-                }
-            }
-        };
-        run_with_retry(self.retry, self.delay_before_retry, || {
-            self.attempt(tls.as_ref())
-        })
-    }
-
-    fn tls_spec_base(&self) -> Result<Option<Arc<rustls::ClientConfig>>, TlsError> {
+    /// The TLS client configuration this check needs (None for HTTP_GET). Build it once
+    /// and pass it to [`HttpCheck::run`] for every run.
+    pub fn tls_config(&self) -> Result<Option<Arc<rustls::ClientConfig>>, TlsError> {
         self.tls
             .as_ref()
             .map(|t| tls::client_config(&t.verify))
             .transpose()
+    }
+
+    /// Runs the check (with its retries). `tls_config` comes from [`HttpCheck::tls_config`].
+    pub fn run(&self, tls_config: Option<&Arc<rustls::ClientConfig>>) -> Outcome {
+        run_with_retry(self.retry, self.delay_before_retry, || {
+            self.attempt(tls_config)
+        })
     }
 
     /// All URLs in order; the first failing one decides.

@@ -239,7 +239,7 @@ pub fn run(a: &CheckArgs) -> Result<Exit, CliError> {
     let (name, common, port, outcome) = match &a.kind {
         CheckKind::Http(h) => {
             let check = http_check(&h.common, &h.http, h.port, None)?;
-            ("HTTP_GET", &h.common, h.port, check.run())
+            ("HTTP_GET", &h.common, h.port, check.run(None))
         }
         CheckKind::Https(h) => {
             let tls = TlsSettings {
@@ -248,7 +248,11 @@ pub fn run(a: &CheckArgs) -> Result<Exit, CliError> {
                 sni_from_virtualhost: h.sni_from_virtualhost,
             };
             let check = http_check(&h.common, &h.http, h.port, Some(tls))?;
-            ("SSL_GET", &h.common, h.port, check.run())
+            let config = check.tls_config().map_err(|e| {
+                CliError::usage("check https", e)
+                    .with_hint("--ca wants a PEM file of CA certificates")
+            })?;
+            ("SSL_GET", &h.common, h.port, check.run(config.as_ref()))
         }
         CheckKind::Tcp(t) => {
             let check = TcpCheck {
