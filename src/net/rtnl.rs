@@ -193,6 +193,8 @@ pub struct Link {
     /// Administratively up (IFF_UP).
     pub up: bool,
     pub loopback: bool,
+    /// IFF_NOARP: the device never answers ARP (dummy, tun...).
+    pub noarp: bool,
 }
 
 /// Failures, with the errno cases callers act on kept apart.
@@ -620,6 +622,7 @@ fn parse_link(body: &[u8]) -> Result<Link, RtnlError> {
         name,
         up: msg.ifi_flags().contains(Iff::UP),
         loopback: msg.ifi_flags().contains(Iff::LOOPBACK),
+        noarp: msg.ifi_flags().contains(Iff::NOARP),
     })
 }
 
