@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::net::rtnl::{max_prefix, IfAddr, RtnlError};
 use crate::net::sysctl::{Key, SysctlError, SysctlErrorKind};
 pub use state::{
-    SavedSysctl, State, StateError, StateStore, DEFAULT_RUN_DIR, RUN_DIR_ENV, STATE_FILE,
+    SavedSysctl, State, StateError, StateErrorKind, StateStore, DEFAULT_RUN_DIR, RUN_DIR_ENV,
+    STATE_FILE,
 };
 pub use system::SystemHost;
 
@@ -247,18 +248,56 @@ impl From<StateError> for RsArpError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
-    StateSaved { path: String },
-    StateRemoved { path: String },
-    LinkUp { dev: String },
-    SysctlSet { key: String, from: i64, to: i64 },
-    SysctlRestored { key: String, from: i64, to: i64 },
-    SysctlUnchanged { key: String, value: i64 },
-    VipAdded { address: String, dev: String },
-    VipPresent { address: String, dev: String },
-    VipRemoved { address: String, dev: String },
-    VipAbsent { address: String, dev: String },
-    SysctlsKept { reason: String },
-    Nothing { reason: String },
+    StateSaved {
+        path: String,
+    },
+    StateRemoved {
+        path: String,
+    },
+    LinkUp {
+        dev: String,
+    },
+    SysctlSet {
+        key: String,
+        from: i64,
+        to: i64,
+    },
+    SysctlRestored {
+        key: String,
+        from: i64,
+        to: i64,
+    },
+    SysctlUnchanged {
+        key: String,
+        value: i64,
+    },
+    /// `stop`: the value already is the one from before `start`.
+    SysctlOriginal {
+        key: String,
+        value: i64,
+    },
+    VipAdded {
+        address: String,
+        dev: String,
+    },
+    VipPresent {
+        address: String,
+        dev: String,
+    },
+    VipRemoved {
+        address: String,
+        dev: String,
+    },
+    VipAbsent {
+        address: String,
+        dev: String,
+    },
+    SysctlsKept {
+        reason: String,
+    },
+    Nothing {
+        reason: String,
+    },
 }
 
 impl Action {
@@ -286,6 +325,9 @@ impl fmt::Display for Action {
                 write!(f, "{key} {from} -> {to} (restored)")
             }
             Action::SysctlUnchanged { key, value } => write!(f, "{key} = {value} (already set)"),
+            Action::SysctlOriginal { key, value } => {
+                write!(f, "{key} = {value} (already the original value)")
+            }
             Action::VipAdded { address, dev } => write!(f, "added {address} on {dev}"),
             Action::VipPresent { address, dev } => write!(f, "{address} already on {dev}"),
             Action::VipRemoved { address, dev } => write!(f, "removed {address} from {dev}"),
@@ -568,7 +610,7 @@ pub fn stop(h: &mut dyn Host, store: &StateStore, vips: &[IpAddr]) -> Outcome {
         let key = id.display(&dev);
         let now = h.read_sysctl(id).or_fail(&report)?;
         if now == original {
-            report.push(Action::SysctlUnchanged { key, value: now });
+            report.push(Action::SysctlOriginal { key, value: now });
         } else {
             h.write_sysctl(id, original).or_fail(&report)?;
             report.push(Action::SysctlRestored {
@@ -583,10 +625,10 @@ pub fn stop(h: &mut dyn Host, store: &StateStore, vips: &[IpAddr]) -> Outcome {
         path: report.state_file.clone(),
     });
 
-    // VIPs that were there before start stay; say so if they are now answered for.
+    // IPv4 VIPs that were there before start stay; say so if they are now answered for.
     let left: Vec<String> = present
         .iter()
-        .filter(|a| is_vip_like(a) && !removed.contains(&a.addr))
+        .filter(|a| is_vip_like(a) && a.addr.is_ipv4() && !removed.contains(&a.addr))
         .map(|a| a.to_string())
         .collect();
     if !left.is_empty() {

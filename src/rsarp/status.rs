@@ -51,8 +51,8 @@ impl Observed {
 /// A reason the setup is only half done.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {
-    /// VIPs are on the device but the kernel would still answer ARP (or announce from
-    /// them): the real server can steal the VIP from the director.
+    /// IPv4 VIPs are on the device but the kernel would still answer ARP (or announce
+    /// from them): the real server can steal the VIP from the director.
     KnobTooLow {
         knob: Knob,
         effective: i64,
@@ -115,14 +115,16 @@ impl Finding {
 pub fn analyze(o: &Observed) -> Vec<Finding> {
     let mut out = Vec::new();
     let present: Vec<IpAddr> = o.vips.iter().map(|a| a.addr).collect();
-    if !present.is_empty() {
+    // ARP is IPv4 only; IPv6 VIPs on lo are never answered for on other links.
+    let v4: Vec<IpAddr> = present.iter().copied().filter(IpAddr::is_ipv4).collect();
+    if !v4.is_empty() {
         for knob in Knob::ALL {
             let effective = o.values(knob).effective();
             if effective < knob.required() {
                 out.push(Finding::KnobTooLow {
                     knob,
                     effective,
-                    vips: present.clone(),
+                    vips: v4.clone(),
                 });
             }
         }
@@ -325,6 +327,20 @@ mod tests {
         assert!(f[0]
             .message("lo")
             .contains("effective arp_ignore is 0 (needs >= 1)"));
+    }
+
+    #[test]
+    fn ipv6_vips_need_no_arp_sysctls() {
+        assert!(analyze(&observed(&["2001:db8::1"], (0, 0), (0, 0))).is_empty());
+        let f = analyze(&observed(&["2001:db8::1", "192.0.2.1"], (0, 0), (2, 2)));
+        assert_eq!(
+            f,
+            vec![Finding::KnobTooLow {
+                knob: Knob::ArpIgnore,
+                effective: 0,
+                vips: vec![ip("192.0.2.1")]
+            }]
+        );
     }
 
     #[test]
