@@ -674,6 +674,7 @@ pub fn observe(h: &mut dyn Host, state: Option<State>) -> Result<status::Observe
         }
     };
     Ok(status::Observed {
+        dev_up: h.is_up()?,
         vips: h.addresses()?.into_iter().filter(is_vip_like).collect(),
         arp_ignore: knob(Knob::ArpIgnore),
         arp_announce: knob(Knob::ArpAnnounce),

@@ -320,6 +320,15 @@ fn status_reports_json_and_half_setups() {
     lab.set_sysctl("all", "arp_ignore", 1);
     ok(lab.ha(&["status"]));
 
+    // lo taken down: the VIPs receive nothing.
+    lab.sh("ip link set lo down");
+    let o = lab.ha(&["status", "--json"]);
+    assert_eq!(code(&o), 1);
+    let kinds = json(&o)["warnings"].to_string();
+    assert!(kinds.contains("device_down"), "{kinds}");
+    ok(lab.ha(&["start", "--vip", "192.0.2.10", "--vip", "2001:db8::10"]));
+    ok(lab.ha(&["status"]));
+
     // A recorded VIP removed by hand.
     lab.sh("ip addr del 192.0.2.10/32 dev lo");
     let o = lab.ha(&["status", "--json"]);

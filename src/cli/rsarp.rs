@@ -149,6 +149,7 @@ sysctls (all, the device, and the effective value, max(all, device)), and warns 
     (this host answers ARP for it and competes with the director)
   - start set the sysctls but no VIP is on the device
   - a VIP start was given is no longer on the device
+  - VIPs on a device that is down
 
 Exit status 0 when the setup is complete, or nothing is set up; 1 when there are warnings,
 so scripts and monitoring can use it. Needs no privilege.";
@@ -204,7 +205,7 @@ fn start(a: &StartArgs) -> Result<Exit, CliError> {
     const WHAT: &str = "rs-arp start";
     require_net_admin(WHAT)?;
     let store = StateStore::from_env();
-    let mut host = SystemHost::open(&a.dev).map_err(|e| cli_error(WHAT, &e, false))?;
+    let mut host = SystemHost::open(&a.dev).map_err(|e| cli_error(WHAT, &e, Changed::Nothing))?;
     finish(WHAT, rsarp::start(&mut host, &store, &a.vips), a.json)
 }
 
@@ -212,20 +213,22 @@ fn stop(a: &StopArgs) -> Result<Exit, CliError> {
     const WHAT: &str = "rs-arp stop";
     require_net_admin(WHAT)?;
     let store = StateStore::from_env();
-    let state = load(WHAT, &store)?;
+    let state = load(WHAT, &store, Changed::Nothing)?;
     let dev = pick_dev(a.dev.as_deref(), state.as_ref());
-    let mut host = SystemHost::open(&dev).map_err(|e| cli_error(WHAT, &e, false))?;
+    let mut host = SystemHost::open(&dev).map_err(|e| cli_error(WHAT, &e, Changed::Nothing))?;
     finish(WHAT, rsarp::stop(&mut host, &store, &a.vips), a.json)
 }
 
 fn show_status(a: &StatusArgs) -> Result<Exit, CliError> {
     const WHAT: &str = "rs-arp status";
     let store = StateStore::from_env();
-    let state = load(WHAT, &store)?;
+    let state = load(WHAT, &store, Changed::NotApplicable)?;
     let dev = pick_dev(a.dev.as_deref(), state.as_ref());
-    let mut host = SystemHost::open(&dev).map_err(|e| cli_error(WHAT, &e, false))?;
+    let mut host =
+        SystemHost::open(&dev).map_err(|e| cli_error(WHAT, &e, Changed::NotApplicable))?;
     let other_dev = state.as_ref().map(|s| s.dev.clone()).filter(|d| *d != dev);
-    let observed = rsarp::observe(&mut host, state).map_err(|e| cli_error(WHAT, &e, false))?;
+    let observed = rsarp::observe(&mut host, state)
+        .map_err(|e| cli_error(WHAT, &e, Changed::NotApplicable))?;
     let report = status::report(&observed, &store.path().display().to_string());
     if a.json {
         print_json(WHAT, &report)?;
@@ -235,10 +238,10 @@ fn show_status(a: &StatusArgs) -> Result<Exit, CliError> {
     Ok(if report.ok { Exit::Ok } else { Exit::Down })
 }
 
-fn load(what: &str, store: &StateStore) -> Result<Option<State>, CliError> {
+fn load(what: &str, store: &StateStore, changed: Changed) -> Result<Option<State>, CliError> {
     store
         .load()
-        .map_err(|e| cli_error(what, &RsArpError::State(e), false))
+        .map_err(|e| cli_error(what, &RsArpError::State(e), changed))
 }
 
 fn pick_dev(flag: Option<&str>, state: Option<&State>) -> String {
@@ -283,7 +286,15 @@ fn finish(what: &str, outcome: Result<Report, Box<Failure>>, json: bool) -> Resu
     }
     match error {
         None => Ok(Exit::Ok),
-        Some(e) => Err(cli_error(what, &e, report.changed)),
+        Some(e) => Err(cli_error(
+            what,
+            &e,
+            if report.changed {
+                Changed::Partly
+            } else {
+                Changed::Nothing
+            },
+        )),
     }
 }
 
@@ -294,7 +305,16 @@ fn print_json(what: &str, v: &impl serde::Serialize) -> Result<(), CliError> {
     Ok(())
 }
 
-fn cli_error(what: &str, e: &RsArpError, partly_done: bool) -> CliError {
+/// How far a failed command got, for the error line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Changed {
+    Nothing,
+    Partly,
+    /// A read-only command.
+    NotApplicable,
+}
+
+fn cli_error(what: &str, e: &RsArpError, changed: Changed) -> CliError {
     let (exit, hint) = if e.is_permission() {
         (
             Exit::Permission,
@@ -327,12 +347,15 @@ fn cli_error(what: &str, e: &RsArpError, partly_done: bool) -> CliError {
             ),
         }
     };
-    let hint = if partly_done {
-        format!("partly done (see above); `ha rs-arp stop` undoes it. {hint}")
-    } else {
-        hint
-    };
-    CliError::new(exit, what, e).with_hint(hint)
+    match changed {
+        Changed::Nothing => {
+            CliError::new(exit, what, format!("{e}; nothing was changed")).with_hint(hint)
+        }
+        Changed::Partly => CliError::new(exit, what, format!("{e}; stopped part-way")).with_hint(
+            format!("`ha rs-arp stop` undoes what was done (listed above). {hint}"),
+        ),
+        Changed::NotApplicable => CliError::new(exit, what, e).with_hint(hint),
+    }
 }
 
 fn print_status(r: &status::StatusReport, other_dev: Option<&str>) {

@@ -27,6 +27,8 @@ impl KnobValues {
 #[derive(Debug, Clone)]
 pub struct Observed {
     pub dev: String,
+    /// Administratively up.
+    pub dev_up: bool,
     /// Host addresses (/32, /128) on the device, loopback addresses excluded.
     pub vips: Vec<IfAddr>,
     pub arp_ignore: KnobValues,
@@ -58,6 +60,9 @@ pub enum Finding {
         effective: i64,
         vips: Vec<IpAddr>,
     },
+    /// VIPs on a device that is down: the kernel drops their local routes, so the real
+    /// server does not accept the forwarded packets.
+    DeviceDown,
     /// `start` set the sysctls (the state file says so) but no VIP is on the device.
     SysctlsWithoutVip,
     /// A VIP `start` was asked for is no longer on the device.
@@ -76,6 +81,7 @@ impl Finding {
                 knob: Knob::ArpAnnounce,
                 ..
             } => "arp_announce_too_low",
+            Finding::DeviceDown => "device_down",
             Finding::SysctlsWithoutVip => "sysctls_without_vip",
             Finding::VipMissing { .. } => "vip_missing",
         }
@@ -100,6 +106,9 @@ impl Finding {
                     list.join(", ")
                 )
             }
+            Finding::DeviceDown => format!(
+                "{dev} is down, so its VIPs receive nothing (`ha rs-arp start` brings it up)"
+            ),
             Finding::SysctlsWithoutVip => format!(
                 "the ARP sysctls are set by `ha rs-arp start` but no VIP is on {dev} \
                  (`ha rs-arp stop` restores them)"
@@ -128,6 +137,9 @@ pub fn analyze(o: &Observed) -> Vec<Finding> {
                 });
             }
         }
+    }
+    if !present.is_empty() && !o.dev_up {
+        out.push(Finding::DeviceDown);
     }
     if let Some(state) = &o.state {
         if present.is_empty() {
@@ -259,6 +271,7 @@ mod tests {
     fn observed(vips: &[&str], ignore: (i64, i64), announce: (i64, i64)) -> Observed {
         Observed {
             dev: "lo".into(),
+            dev_up: true,
             vips: vips.iter().map(|v| IfAddr::host(ip(v))).collect(),
             arp_ignore: KnobValues {
                 all: ignore.0,
@@ -327,6 +340,17 @@ mod tests {
         assert!(f[0]
             .message("lo")
             .contains("effective arp_ignore is 0 (needs >= 1)"));
+    }
+
+    #[test]
+    fn vips_on_a_down_device_are_flagged() {
+        let mut o = observed(&["192.0.2.1"], (1, 1), (2, 2));
+        o.dev_up = false;
+        assert_eq!(analyze(&o), vec![Finding::DeviceDown]);
+        // Nothing on it: a down device is none of our business.
+        let mut o = observed(&[], (0, 0), (0, 0));
+        o.dev_up = false;
+        assert!(analyze(&o).is_empty());
     }
 
     #[test]
