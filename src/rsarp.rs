@@ -422,6 +422,7 @@ fn vip_text(ip: IpAddr) -> String {
 pub fn start(h: &mut dyn Host, store: &StateStore, vips: &[IpAddr]) -> Outcome {
     let dev = h.dev().to_owned();
     let mut report = Report::new("start", &dev, store);
+    let _lock = store.lock().or_fail(&report)?;
     let vips = dedup(vips);
 
     let prior = store.load().or_fail(&report)?;
@@ -532,6 +533,7 @@ pub fn start(h: &mut dyn Host, store: &StateStore, vips: &[IpAddr]) -> Outcome {
 pub fn stop(h: &mut dyn Host, store: &StateStore, vips: &[IpAddr]) -> Outcome {
     let dev = h.dev().to_owned();
     let mut report = Report::new("stop", &dev, store);
+    let _lock = store.lock().or_fail(&report)?;
     let named = dedup(vips);
 
     let prior = store.load().or_fail(&report)?;

@@ -122,6 +122,9 @@ impl fmt::Display for StateError {
 
 impl std::error::Error for StateError {}
 
+/// Held while a command changes the state; unlocks on drop.
+pub struct StateLock(#[allow(dead_code)] nix::fcntl::Flock<std::fs::File>);
+
 /// Where the state file lives.
 #[derive(Debug, Clone)]
 pub struct StateStore {
@@ -188,6 +191,23 @@ impl StateStore {
             return Err(io_err(e));
         }
         Ok(())
+    }
+
+    /// Serialises `start`/`stop` runs (held until the guard drops), so two at once cannot
+    /// both take the other's values for the originals.
+    pub fn lock(&self) -> Result<StateLock, StateError> {
+        use nix::fcntl::{Flock, FlockArg};
+        let io_err = |e| self.err(StateErrorKind::Io(e));
+        std::fs::create_dir_all(&self.dir).map_err(io_err)?;
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.dir.join(format!(".{STATE_FILE}.lock")))
+            .map_err(io_err)?;
+        Flock::lock(f, FlockArg::LockExclusive)
+            .map(StateLock)
+            .map_err(|(_, errno)| io_err(io::Error::from(errno)))
     }
 
     /// Deletes the file; a missing file is fine.
