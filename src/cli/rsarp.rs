@@ -145,7 +145,7 @@ Show the VIPs and the ARP sysctls, and warn about a half setup.
 
 Lists the host addresses (/32, /128) on the device and the VIPs the state file names, the
 sysctls (all, the device, and the effective value, max(all, device)), and warns when:
-  - a VIP is on the device but effective arp_ignore < 1 or arp_announce < 2
+  - an IPv4 VIP is on the device but effective arp_ignore < 1 or arp_announce < 2
     (this host answers ARP for it and competes with the director)
   - start set the sysctls but no VIP is on the device
   - a VIP start was given is no longer on the device
