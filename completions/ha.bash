@@ -88,6 +88,39 @@ _ha() {
             ha__subcmd__help__subcmd__check,tcp)
                 cmd="ha__subcmd__help__subcmd__check__subcmd__tcp"
                 ;;
+            ha__subcmd__help__subcmd__rs__subcmd__arp,start)
+                cmd="ha__subcmd__help__subcmd__rs__subcmd__arp__subcmd__start"
+                ;;
+            ha__subcmd__help__subcmd__rs__subcmd__arp,status)
+                cmd="ha__subcmd__help__subcmd__rs__subcmd__arp__subcmd__status"
+                ;;
+            ha__subcmd__help__subcmd__rs__subcmd__arp,stop)
+                cmd="ha__subcmd__help__subcmd__rs__subcmd__arp__subcmd__stop"
+                ;;
+            ha__subcmd__rs__subcmd__arp,help)
+                cmd="ha__subcmd__rs__subcmd__arp__subcmd__help"
+                ;;
+            ha__subcmd__rs__subcmd__arp,start)
+                cmd="ha__subcmd__rs__subcmd__arp__subcmd__start"
+                ;;
+            ha__subcmd__rs__subcmd__arp,status)
+                cmd="ha__subcmd__rs__subcmd__arp__subcmd__status"
+                ;;
+            ha__subcmd__rs__subcmd__arp,stop)
+                cmd="ha__subcmd__rs__subcmd__arp__subcmd__stop"
+                ;;
+            ha__subcmd__rs__subcmd__arp__subcmd__help,help)
+                cmd="ha__subcmd__rs__subcmd__arp__subcmd__help__subcmd__help"
+                ;;
+            ha__subcmd__rs__subcmd__arp__subcmd__help,start)
+                cmd="ha__subcmd__rs__subcmd__arp__subcmd__help__subcmd__start"
+                ;;
+            ha__subcmd__rs__subcmd__arp__subcmd__help,status)
+                cmd="ha__subcmd__rs__subcmd__arp__subcmd__help__subcmd__status"
+                ;;
+            ha__subcmd__rs__subcmd__arp__subcmd__help,stop)
+                cmd="ha__subcmd__rs__subcmd__arp__subcmd__help__subcmd__stop"
+                ;;
             *)
                 ;;
         esac
@@ -665,7 +698,7 @@ _ha() {
             return 0
             ;;
         ha__subcmd__help__subcmd__rs__subcmd__arp)
-            opts=""
+            opts="start stop status"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -678,13 +711,187 @@ _ha() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ha__subcmd__help__subcmd__rs__subcmd__arp__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__help__subcmd__rs__subcmd__arp__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__help__subcmd__rs__subcmd__arp__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ha__subcmd__rs__subcmd__arp)
-            opts="-h --help"
+            opts="-h --help start stop status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__rs__subcmd__arp__subcmd__help)
+            opts="start stop status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__rs__subcmd__arp__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__rs__subcmd__arp__subcmd__help__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__rs__subcmd__arp__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__rs__subcmd__arp__subcmd__help__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__rs__subcmd__arp__subcmd__start)
+            opts="-h --vip --dev --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__rs__subcmd__arp__subcmd__status)
+            opts="-h --dev --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__rs__subcmd__arp__subcmd__stop)
+            opts="-h --vip --dev --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -108,7 +108,26 @@ complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_
 complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "tcp" -d 'TCP_CHECK: the server is up when a TCP connection completes'
 complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "smtp" -d 'SMTP_CHECK: greeting 220, HELO answered 250, QUIT'
 complete -c ha -n "__fish_ha_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ha -n "__fish_ha_using_subcommand rs-arp" -s h -l help -d 'Print help'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and not __fish_seen_subcommand_from start stop status help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and not __fish_seen_subcommand_from start stop status help" -f -a "start" -d 'Set the ARP sysctls and add the VIPs (safe to repeat)'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and not __fish_seen_subcommand_from start stop status help" -f -a "stop" -d 'Remove VIPs and restore the sysctls from before start'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and not __fish_seen_subcommand_from start stop status help" -f -a "status" -d 'Show VIPs and sysctls; exit 1 on a half setup'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and not __fish_seen_subcommand_from start stop status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from start" -l vip -d 'A VIP the director forwards to this server: IPv4 or IPv6, optionally with /32 or /128. Repeat the option or separate with commas' -r
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from start" -l dev -d 'The device that holds the VIPs: lo, or a dummy device; never the real NIC' -r
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from start" -l json -d 'Print one JSON object describing what was done'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from stop" -l vip -d 'Remove only this VIP (repeat, or separate with commas). Without it: everything start added' -r
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from stop" -l dev -d 'The device holding the VIPs [default: the one start used, else lo]' -r
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from stop" -l json -d 'Print one JSON object describing what was done'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from status" -l dev -d 'The device holding the VIPs [default: the one start used, else lo]' -r
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON object (vips, sysctls, state, warnings, ok)'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from help" -f -a "start" -d 'Set the ARP sysctls and add the VIPs (safe to repeat)'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Remove VIPs and restore the sysctls from before start'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show VIPs and sysctls; exit 1 on a half setup'
+complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ha -n "__fish_ha_using_subcommand generate-docs" -l out -d 'Directory that receives completions/ and man/' -r -F
 complete -c ha -n "__fish_ha_using_subcommand generate-docs" -s h -l help -d 'Print help'
 complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from genhash check rs-arp generate-docs help" -f -a "genhash" -d 'Print the MD5 digest of a page, as HTTP_GET\'s `digest` wants it'
@@ -120,3 +139,6 @@ complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_f
 complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "https" -d 'SSL_GET: HTTP_GET over TLS (no certificate verification unless --ca)'
 complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "tcp" -d 'TCP_CHECK: the server is up when a TCP connection completes'
 complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "smtp" -d 'SMTP_CHECK: greeting 220, HELO answered 250, QUIT'
+complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from rs-arp" -f -a "start" -d 'Set the ARP sysctls and add the VIPs (safe to repeat)'
+complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from rs-arp" -f -a "stop" -d 'Remove VIPs and restore the sysctls from before start'
+complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from rs-arp" -f -a "status" -d 'Show VIPs and sysctls; exit 1 on a half setup'
