@@ -179,11 +179,12 @@ pub fn connect(opts: &ConnectOpts, deadline: &Deadline) -> Result<TcpStream, Con
 
 fn wait_connected(sock: &Socket, deadline: &Deadline) -> Result<(), ConnectError> {
     loop {
-        let Some(left) = deadline.remaining(Instant::now()) else {
-            return Err(ConnectError::Timeout(deadline.timeout()));
-        };
+        // Poll at least once even when no time is left: a loopback connect is already
+        // complete (or refused), and keepalived reports it as such with a zero timeout.
+        let left = deadline.remaining(Instant::now()).unwrap_or_default();
         let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLOUT)];
         match poll(&mut fds, poll_timeout(left)) {
+            Ok(0) if left.is_zero() => return Err(ConnectError::Timeout(deadline.timeout())),
             Ok(0) => continue,
             Ok(_) => break,
             Err(nix::errno::Errno::EINTR) => continue,

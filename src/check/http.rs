@@ -139,6 +139,25 @@ impl fmt::Display for FetchError {
     }
 }
 
+impl FetchError {
+    /// The error in words, naming the timeout where one expired.
+    pub fn describe(&self, timeout: Duration) -> String {
+        let t = conn::secs(timeout);
+        match self {
+            FetchError::ReadTimeout { received: 0 } => {
+                format!(
+                    "no reply within {t} (the server accepted the connection and stayed silent)"
+                )
+            }
+            FetchError::ReadTimeout { received } => {
+                format!("reply incomplete after {t} ({received} bytes received)")
+            }
+            FetchError::WriteTimeout => format!("could not send the request within {t}"),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// Connects, sends the GET and reads the reply. `observe` sees every chunk as the parser
 /// took it (genhash -v prints from it).
 pub fn fetch(spec: &FetchSpec, observe: &mut dyn FnMut(&Fed)) -> Result<Fetched, FetchError> {
@@ -374,17 +393,9 @@ impl HttpCheck {
 
 /// A failed fetch in words: connection problems concern the server, the rest one URL.
 fn explain(path: &str, timeout: Duration, e: FetchError) -> String {
-    let t = conn::secs(timeout);
     match e {
         FetchError::Connect(_) | FetchError::Tls(_) => e.to_string(),
-        FetchError::ReadTimeout { received: 0 } => format!(
-            "{path}: no reply within {t} (the server accepted the connection and stayed silent)"
-        ),
-        FetchError::ReadTimeout { received } => {
-            format!("{path}: reply incomplete after {t} ({received} bytes received)")
-        }
-        FetchError::WriteTimeout => format!("{path}: could not send the request within {t}"),
-        other => format!("{path}: {other}"),
+        other => format!("{path}: {}", other.describe(timeout)),
     }
 }
 

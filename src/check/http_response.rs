@@ -115,7 +115,7 @@ impl ResponseParser {
         self.header_len = Some(end);
         self.status = match self.dialect {
             Dialect::Keepalived => status_code(&self.head),
-            Dialect::Strict if self.head.starts_with(b"HTTP/") => status_code(&self.head),
+            Dialect::Strict if self.head.starts_with(b"HTTP/") => strict_status_code(&self.head),
             Dialect::Strict => 0,
         };
         self.content_length = match self.dialect {
@@ -220,6 +220,23 @@ fn status_code(buf: &[u8]) -> u16 {
     }
     match strtoul(code) {
         (v, 3) => u16::try_from(v).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// The status code of a line starting `HTTP/`: three digits after the first space, followed
+/// by a space or the end of the line (a missing reason phrase is common and harmless).
+fn strict_status_code(buf: &[u8]) -> u16 {
+    let line = &buf[..buf.iter().position(|&b| b == b'\r').unwrap_or(buf.len())];
+    let Some(space) = line.iter().position(|&b| b == b' ') else {
+        return 0;
+    };
+    let code = &line[space + 1..];
+    let digits = code.get(..3).filter(|d| d.iter().all(u8::is_ascii_digit));
+    match (digits, code.get(3)) {
+        (Some(d), None | Some(b' ')) => d
+            .iter()
+            .fold(0u16, |acc, &b| acc * 10 + u16::from(b - b'0')),
         _ => 0,
     }
 }
@@ -336,6 +353,16 @@ mod tests {
         assert_eq!(status_code(b"HTTP/1.0 20x OK\r\n"), 0);
         assert_eq!(status_code(b"garbage"), 0);
         assert_eq!(status_code(b""), 0);
+    }
+
+    #[test]
+    fn strict_dialect_accepts_a_missing_reason_phrase() {
+        let r = feed_in_chunks(Dialect::Strict, b"HTTP/1.1 204\r\n\r\n", 64);
+        assert_eq!(r.status, 204);
+        let r = feed_in_chunks(Dialect::Strict, b"HTTP/1.1 2040 OK\r\n\r\n", 64);
+        assert_eq!(r.status, 0);
+        let r = feed_in_chunks(Dialect::Keepalived, b"HTTP/1.1 204\r\n\r\n", 64);
+        assert_eq!(r.status, 0, "keepalived wants the space after the code");
     }
 
     #[test]

@@ -94,7 +94,7 @@ impl SmtpCheck {
             deadline,
             timeout: self.conn.timeout,
         };
-        let greeting = s.reply("the greeting")?;
+        let greeting = s.reply("greeting")?;
         if greeting.code != 220 {
             return Err(format!(
                 "bad greeting: {} {} (expected 220)",
@@ -102,7 +102,7 @@ impl SmtpCheck {
             ));
         }
         s.send(format!("HELO {}\r\n", self.helo_name).as_bytes(), "HELO")?;
-        let helo = s.reply("the HELO reply")?;
+        let helo = s.reply("HELO reply")?;
         if helo.code != 250 {
             return Err(format!(
                 "HELO {} answered {} {} (expected 250)",
@@ -111,7 +111,7 @@ impl SmtpCheck {
         }
         // The server has proven itself; a missing QUIT reply does not make it unhealthy.
         if s.send(b"QUIT\r\n", "QUIT").is_ok() {
-            let _ = s.reply("the QUIT reply");
+            let _ = s.reply("QUIT reply");
         }
         Ok(format!("220 greeting, HELO answered 250 ({})", helo.text))
     }
@@ -134,13 +134,15 @@ impl Session {
             match self.stream.read(&mut buf, &self.deadline) {
                 ReadOutcome::Data(n) => self.reader.feed(&buf[..n]),
                 ReadOutcome::Eof { .. } => {
-                    return Err(format!("the server closed the connection before {what}"))
+                    return Err(format!(
+                        "the server closed the connection before its {what}"
+                    ))
                 }
                 ReadOutcome::Timeout => {
                     return Err(format!("no {what} within {}", conn::secs(self.timeout)))
                 }
                 ReadOutcome::Error(e) => {
-                    return Err(format!("reading {what}: {}", conn::describe(&e)))
+                    return Err(format!("reading the {what}: {}", conn::describe(&e)))
                 }
             }
         }

@@ -75,7 +75,7 @@ pub struct CommonArgs {
     #[arg(long, value_name = "MARK")]
     pub fwmark: Option<u32>,
     /// Seconds one attempt may take, connect included (keepalived's connect_timeout)
-    #[arg(long, value_name = "SECS", default_value = "5", value_parser = super::parse_seconds)]
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = super::parse_timeout)]
     pub timeout: Duration,
     /// Extra attempts after a failure before the verdict is DOWN (keepalived's retry)
     #[arg(long, value_name = "N", default_value_t = 1)]

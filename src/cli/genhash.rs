@@ -56,7 +56,7 @@ pub struct GenhashArgs {
     #[arg(short = 'P', long = "protocol", value_name = "VERSION", default_value = "1.0", value_parser = parse_version)]
     pub protocol: HttpVersion,
     /// Give up after this many seconds (connect, request and reply together)
-    #[arg(short = 't', long = "timeout", value_name = "SECS", default_value = "5", value_parser = super::parse_seconds)]
+    #[arg(short = 't', long = "timeout", value_name = "SECS", default_value = "5", value_parser = super::parse_timeout)]
     pub timeout: Duration,
     /// Mark the connection's packets with this fwmark (needs CAP_NET_ADMIN)
     #[arg(short = 'm', long = "fwmark", value_name = "MARK")]
@@ -121,7 +121,11 @@ pub fn run(a: &GenhashArgs) -> Result<Exit, CliError> {
         }
     })
     .map_err(|e| {
-        let err = CliError::new(Exit::Down, format!("genhash {shown}"), &e);
+        let err = CliError::new(
+            Exit::Down,
+            format!("genhash {shown}"),
+            e.describe(a.timeout),
+        );
         match e {
             http::FetchError::Tls(_) if a.ssl => {
                 err.with_hint("is this port serving TLS? drop -S for plain HTTP")

@@ -115,6 +115,14 @@ pub fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs_f64(v))
 }
 
+/// Like [`parse_seconds`], for timeouts: zero would fail every check at once.
+pub fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    match parse_seconds(s)? {
+        d if d.is_zero() => Err(format!("`{s}`: a timeout must be more than 0 seconds")),
+        d => Ok(d),
+    }
+}
+
 /// Turns a command's outcome into the exit status, for commands that report UP/DOWN.
 pub fn exit_for(up: bool) -> Exit {
     if up {
