@@ -1,0 +1,70 @@
+//! The `ha` command line as a whole: personalities chosen by argv[0], help that teaches,
+//! usage errors.
+
+mod common;
+
+use common::{ha, ha_bin, run, WATCHDOG};
+
+#[test]
+fn ipvsadm_and_keepalived_names_say_they_are_not_provided_yet() {
+    for name in ["ipvsadm", "keepalived", "/usr/sbin/keepalived"] {
+        let o = run(&ha_bin(), Some(name), &["-Ln"], WATCHDOG);
+        assert_eq!(o.code(), 2, "{}", o.show());
+        assert!(o.out().is_empty(), "{}", o.show());
+        let base = name.rsplit('/').next().unwrap_or(name);
+        let err = o.err();
+        assert!(
+            err.starts_with(&format!(
+                "ha: invoked as `{base}`: this version of ha does not provide the {base} command line yet\n  hint: "
+            )),
+            "{}",
+            o.show()
+        );
+    }
+}
+
+#[test]
+fn any_other_name_is_ha() {
+    let o = run(&ha_bin(), Some("ha-0.1"), &["--version"], WATCHDOG);
+    assert_eq!(o.code(), 0, "{}", o.show());
+    assert!(o.out().starts_with("ha "), "{}", o.show());
+}
+
+#[test]
+fn no_arguments_prints_help_and_is_a_usage_error() {
+    let o = ha(&[]);
+    assert_eq!(o.code(), 2, "{}", o.show());
+    assert!(o.err().contains("Usage: ha <COMMAND>"), "{}", o.show());
+}
+
+#[test]
+fn help_teaches_with_examples_and_exit_statuses() {
+    let o = ha(&["--help"]);
+    assert_eq!(o.code(), 0);
+    assert!(o.out().contains("Examples:") && o.out().contains("Exit status:"));
+    for sub in [
+        &["genhash", "--help"][..],
+        &["check", "http", "--help"],
+        &["check", "smtp", "--help"],
+        &["rs-arp", "start", "--help"],
+    ] {
+        let o = ha(sub);
+        assert_eq!(o.code(), 0, "{}", o.show());
+        assert!(o.out().contains("Examples:"), "{}", o.show());
+    }
+}
+
+#[test]
+fn unknown_options_and_bad_values_exit_2() {
+    for args in [
+        &["check", "tcp", "127.0.0.1", "--port", "80", "--bogus"][..],
+        &["check", "tcp", "not-an-ip", "--port", "80"],
+        &["check", "http", "127.0.0.1", "--timeout", "0"],
+        &["genhash", "-s", "127.0.0.1", "-p", "70000", "-u", "/"],
+        &["frobnicate"],
+    ] {
+        let o = ha(args);
+        assert_eq!(o.code(), 2, "{}", o.show());
+        assert!(o.out().is_empty(), "{}", o.show());
+    }
+}
