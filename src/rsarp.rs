@@ -402,6 +402,25 @@ impl<T, E: Into<RsArpError>> OrFail<T> for Result<T, E> {
     }
 }
 
+/// The saved state, refused when it belongs to another device (one setup per host).
+fn load_state_for(
+    store: &StateStore,
+    dev: &str,
+    report: &Report,
+) -> Result<Option<State>, Box<Failure>> {
+    let prior = store.load().or_fail(report)?;
+    match prior {
+        Some(s) if s.dev != dev => Err(Failure::new(
+            report.clone(),
+            RsArpError::OtherDevice {
+                state_dev: s.dev,
+                requested: dev.to_owned(),
+            },
+        )),
+        other => Ok(other),
+    }
+}
+
 fn dedup(vips: &[IpAddr]) -> Vec<IpAddr> {
     let mut out: Vec<IpAddr> = Vec::new();
     for v in vips {
@@ -425,14 +444,7 @@ pub fn start(h: &mut dyn Host, store: &StateStore, vips: &[IpAddr]) -> Outcome {
     let _lock = store.lock().or_fail(&report)?;
     let vips = dedup(vips);
 
-    let prior = store.load().or_fail(&report)?;
-    if let Some(s) = prior.as_ref().filter(|s| s.dev != dev) {
-        let e = RsArpError::OtherDevice {
-            state_dev: s.dev.clone(),
-            requested: dev,
-        };
-        return Err(Failure::new(report, e));
-    }
+    let prior = load_state_for(store, &dev, &report)?;
     if vips.iter().any(IpAddr::is_ipv6) && !h.ipv6_usable().or_fail(&report)? {
         return Err(Failure::new(report, RsArpError::Ipv6Unavailable { dev }));
     }
@@ -536,14 +548,7 @@ pub fn stop(h: &mut dyn Host, store: &StateStore, vips: &[IpAddr]) -> Outcome {
     let _lock = store.lock().or_fail(&report)?;
     let named = dedup(vips);
 
-    let prior = store.load().or_fail(&report)?;
-    if let Some(s) = prior.as_ref().filter(|s| s.dev != dev) {
-        let e = RsArpError::OtherDevice {
-            state_dev: s.dev.clone(),
-            requested: dev,
-        };
-        return Err(Failure::new(report, e));
-    }
+    let prior = load_state_for(store, &dev, &report)?;
     if prior.is_none() && named.is_empty() {
         report.push(Action::Nothing {
             reason: format!(

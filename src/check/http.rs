@@ -12,7 +12,7 @@ use super::conn::{self, ConnectError, ConnectOpts, Deadline};
 use super::http_response::{Dialect, Fed, Reply, ResponseParser};
 use super::stream::{ReadOutcome, Stream, WriteError};
 use super::tls::{self, TlsError, Verify};
-use super::{run_with_retry, Attempt, Outcome};
+use super::{quote_bytes, run_with_retry, Attempt, Outcome};
 
 /// keepalived's `http_protocol` / genhash `-P`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -415,14 +415,14 @@ pub fn judge(url: &UrlCheck, fetched: &Fetched) -> Result<String, String> {
             _ => format!(
                 "{path}: the server closed the connection in the reply header ({} bytes: {})",
                 reply.header.len(),
-                preview(&reply.header)
+                quote_bytes(&reply.header, 24)
             ),
         });
     }
     if reply.status == 0 {
         return Err(format!(
             "{path}: not an HTTP reply (it starts {})",
-            preview(&reply.header)
+            quote_bytes(&reply.header, 24)
         ));
     }
     if !url.status.contains(reply.status) {
@@ -448,18 +448,6 @@ pub fn judge(url: &UrlCheck, fetched: &Fetched) -> Result<String, String> {
         Some(_) => Ok(format!("{path}: HTTP {} and digest match", reply.status)),
         None => Ok(format!("{path}: HTTP {}", reply.status)),
     }
-}
-
-/// The first bytes of a reply, quoted and escaped, for messages.
-fn preview(bytes: &[u8]) -> String {
-    let shown: String = bytes
-        .iter()
-        .take(24)
-        .flat_map(|&b| std::ascii::escape_default(b))
-        .map(char::from)
-        .collect();
-    let more = if bytes.len() > 24 { "..." } else { "" };
-    format!("\"{shown}{more}\"")
 }
 
 #[cfg(test)]

@@ -31,6 +31,18 @@ fn ser_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
 }
 
+/// Up to `max` bytes from a peer, escaped and quoted for a message (`"SSH-2.0\r\n..."`).
+pub fn quote_bytes(bytes: &[u8], max: usize) -> String {
+    let shown: String = bytes
+        .iter()
+        .take(max)
+        .flat_map(|&b| std::ascii::escape_default(b))
+        .map(char::from)
+        .collect();
+    let more = if bytes.len() > max { "..." } else { "" };
+    format!("\"{shown}{more}\"")
+}
+
 /// The result of a single attempt.
 pub type Attempt = Result<String, String>;
 

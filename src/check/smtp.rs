@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::conn::{self, ConnectOpts, Deadline};
 use super::stream::{ReadOutcome, Stream, WriteError};
-use super::{run_with_retry, Attempt, Outcome};
+use super::{quote_bytes, run_with_retry, Attempt, Outcome};
 
 /// keepalived's SMTP_DEFAULT_HELO.
 pub const DEFAULT_HELO: &str = "smtpchecker.keepalived.org";
@@ -51,7 +51,7 @@ impl ReplyReader {
                 .filter(|c| c.iter().all(u8::is_ascii_digit))
                 .and_then(|c| std::str::from_utf8(c).ok()?.parse::<u16>().ok());
             let (Some(code), sep) = (code, line.get(3).copied()) else {
-                return Err(format!("not an SMTP reply: {}", quoted(line)));
+                return Err(format!("not an SMTP reply: {}", quote_bytes(line, 40)));
             };
             match sep {
                 Some(b'-') => start += nl + 1,
@@ -60,7 +60,7 @@ impl ReplyReader {
                     self.buf.drain(..start + nl + 1);
                     return Ok(Some(Reply { code, text }));
                 }
-                Some(_) => return Err(format!("not an SMTP reply: {}", quoted(line))),
+                Some(_) => return Err(format!("not an SMTP reply: {}", quote_bytes(line, 40))),
             }
         }
         if self.buf.len() > MAX_REPLY {
@@ -68,16 +68,6 @@ impl ReplyReader {
         }
         Ok(None)
     }
-}
-
-fn quoted(line: &[u8]) -> String {
-    let s: String = line
-        .iter()
-        .take(40)
-        .flat_map(|&b| std::ascii::escape_default(b))
-        .map(char::from)
-        .collect();
-    format!("\"{s}\"")
 }
 
 impl SmtpCheck {
