@@ -4,6 +4,7 @@
 pub mod check;
 pub mod cli;
 pub mod compat;
+pub mod conf;
 pub mod error;
 pub mod genhash;
 pub mod hexdump;

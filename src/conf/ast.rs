@@ -1,0 +1,300 @@
+//! The syntax tree: statements (a keyword, its arguments, and possibly a block) built from
+//! the preprocessed lines by matching braces. A brace may stand on the keyword's line, on the
+//! next line, or hold a whole block on one line.
+
+use super::diag::Diagnostics;
+use super::source::Span;
+
+/// One word of the configuration after preprocessing, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub text: String,
+    pub span: Span,
+    /// Written in double quotes: never a brace, comment or keyword marker.
+    pub quoted: bool,
+}
+
+impl Token {
+    pub fn is(&self, s: &str) -> bool {
+        !self.quoted && self.text == s
+    }
+}
+
+/// The tokens of one logical line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub tokens: Vec<Token>,
+}
+
+/// A statement: `keyword args... [{ items }]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub keyword: Token,
+    pub args: Vec<Token>,
+    pub block: Option<Block>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// Where `{` stands.
+    pub open: Span,
+    /// Where `}` stands; None when the file ended first.
+    pub close: Option<Span>,
+    pub items: Vec<Node>,
+}
+
+impl Node {
+    /// The span from the keyword to its last argument (for carets).
+    pub fn head_span(&self) -> Span {
+        let k = self.keyword.span;
+        match self.args.last() {
+            Some(last) if last.span.file == k.file && last.span.line == k.line => Span {
+                len: (last.span.col + last.span.len).saturating_sub(k.col),
+                ..k
+            },
+            _ => k,
+        }
+    }
+}
+
+/// Builds the tree; brace mistakes become diagnostics and the tree stays usable.
+pub fn build(lines: impl IntoIterator<Item = Line>, diags: &mut Diagnostics) -> Vec<Node> {
+    let mut b = Builder {
+        stack: vec![Frame {
+            open: None,
+            items: Vec::new(),
+        }],
+        diags,
+    };
+    for line in lines {
+        let mut stmt: Vec<Token> = Vec::new();
+        let mut at_line_start = true;
+        for tok in line.tokens {
+            if tok.is("{") {
+                b.open_block(std::mem::take(&mut stmt), tok.span, at_line_start);
+            } else if tok.is("}") {
+                b.emit(std::mem::take(&mut stmt));
+                b.close_block(tok.span);
+            } else {
+                stmt.push(tok);
+            }
+            at_line_start = false;
+        }
+        b.emit(stmt);
+    }
+    b.finish()
+}
+
+struct Frame {
+    /// The `{` of this block (None for the top level).
+    open: Option<Span>,
+    items: Vec<Node>,
+}
+
+struct Builder<'d> {
+    stack: Vec<Frame>,
+    diags: &'d mut Diagnostics,
+}
+
+impl Builder<'_> {
+    fn top(&mut self) -> &mut Frame {
+        let last = self.stack.len() - 1;
+        &mut self.stack[last]
+    }
+
+    fn emit(&mut self, stmt: Vec<Token>) {
+        let mut it = stmt.into_iter();
+        if let Some(keyword) = it.next() {
+            self.top().items.push(Node {
+                keyword,
+                args: it.collect(),
+                block: None,
+            });
+        }
+    }
+
+    /// `{` after `stmt`. With nothing before it on its line, it opens the block of the
+    /// statement on the previous line.
+    fn open_block(&mut self, stmt: Vec<Token>, at: Span, at_line_start: bool) {
+        if stmt.is_empty() {
+            let owner_ready =
+                at_line_start && self.top().items.last().is_some_and(|n| n.block.is_none());
+            if !owner_ready {
+                self.diags
+                    .error(at, "`{` without a keyword before it")
+                    .hint("a block belongs to the keyword on the same line or the line above");
+            }
+        } else {
+            self.emit(stmt);
+        }
+        if self.top().items.is_empty() {
+            // A stray brace at the start of a block: keep its contents under a placeholder
+            // so they are still checked.
+            self.top().items.push(Node {
+                keyword: Token {
+                    text: "{".into(),
+                    span: at,
+                    quoted: false,
+                },
+                args: Vec::new(),
+                block: None,
+            });
+        }
+        self.stack.push(Frame {
+            open: Some(at),
+            items: Vec::new(),
+        });
+    }
+
+    fn close_block(&mut self, at: Span) {
+        if self.stack.len() == 1 {
+            self.diags
+                .error(at, "`}` closes no block")
+                .hint("remove it, or look for a `{` missing above");
+            return;
+        }
+        let frame = self.stack.pop().unwrap_or(Frame {
+            open: None,
+            items: Vec::new(),
+        });
+        self.attach(frame, Some(at));
+    }
+
+    /// Hands a finished block to the statement that opened it.
+    fn attach(&mut self, frame: Frame, close: Option<Span>) {
+        let open =
+            frame
+                .open
+                .unwrap_or(close.unwrap_or(Span::new(super::source::FileId(0), 1, 1, 1)));
+        let block = Block {
+            open,
+            close,
+            items: frame.items,
+        };
+        match self.top().items.last_mut() {
+            Some(owner) if owner.block.is_none() => owner.block = Some(block),
+            // The brace followed a statement that already has a block: keep the contents.
+            _ => self.top().items.push(Node {
+                keyword: Token {
+                    text: "{".into(),
+                    span: open,
+                    quoted: false,
+                },
+                args: Vec::new(),
+                block: Some(block),
+            }),
+        }
+    }
+
+    fn finish(mut self) -> Vec<Node> {
+        while self.stack.len() > 1 {
+            let frame = self.stack.pop().unwrap_or(Frame {
+                open: None,
+                items: Vec::new(),
+            });
+            if let Some(open) = frame.open {
+                let owner = self
+                    .top()
+                    .items
+                    .last()
+                    .map(|n| n.keyword.text.clone())
+                    .unwrap_or_default();
+                self.diags
+                    .error(open, format!("the block of `{owner}` is never closed"))
+                    .hint("add the missing `}` where the block ends");
+            }
+            self.attach(frame, None);
+        }
+        self.stack.pop().map(|f| f.items).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conf::source::FileId;
+
+    /// Splits test text into lines of whitespace-separated tokens, braces included.
+    fn lines(text: &str) -> Vec<Line> {
+        text.lines()
+            .enumerate()
+            .map(|(i, l)| Line {
+                tokens: l
+                    .split_whitespace()
+                    .map(|w| Token {
+                        text: w.into(),
+                        span: Span::new(FileId(0), i as u32 + 1, 1, w.len() as u32),
+                        quoted: false,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// The tree as `kw(args){...}` text, for compact assertions.
+    fn shape(nodes: &[Node]) -> String {
+        nodes
+            .iter()
+            .map(|n| {
+                let args: Vec<&str> = n.args.iter().map(|a| a.text.as_str()).collect();
+                let mut s = format!("{}({})", n.keyword.text, args.join(","));
+                if let Some(b) = &n.block {
+                    s.push_str(&format!("{{{}}}", shape(&b.items)));
+                }
+                s
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn parse(text: &str) -> (String, Diagnostics) {
+        let mut d = Diagnostics::new();
+        let nodes = build(lines(text), &mut d);
+        (shape(&nodes), d)
+    }
+
+    #[test]
+    fn brace_on_the_same_line() {
+        let (s, d) = parse("vrrp_instance VI_1 {\n state MASTER\n}");
+        assert_eq!(s, "vrrp_instance(VI_1){state(MASTER)}");
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn brace_on_the_next_line() {
+        let (s, d) = parse("global_defs\n{\n router_id A\n}");
+        assert_eq!(s, "global_defs(){router_id(A)}");
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn whole_block_on_one_line_and_nesting() {
+        let (s, d) = parse("vi { virtual_ipaddress { 10.0.0.1 10.0.0.2 } }\nnext x");
+        assert_eq!(s, "vi(){virtual_ipaddress(){10.0.0.1(10.0.0.2)}} next(x)");
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn unclosed_block_reported_where_it_opened() {
+        let (s, d) = parse("a {\n b {\n c\n");
+        assert_eq!(s, "a(){b(){c()}}");
+        assert_eq!(d.count(crate::conf::diag::Severity::Error), 2);
+        let msgs: Vec<_> = d.iter().map(|x| x.message.clone()).collect();
+        assert!(msgs.contains(&"the block of `b` is never closed".to_string()));
+        assert!(msgs.contains(&"the block of `a` is never closed".to_string()));
+    }
+
+    #[test]
+    fn stray_closing_brace() {
+        let (s, d) = parse("a x\n}\nb y");
+        assert_eq!(s, "a(x) b(y)");
+        assert_eq!(d.iter().next().unwrap().message, "`}` closes no block");
+    }
+
+    #[test]
+    fn brace_without_keyword_keeps_contents() {
+        let (s, d) = parse("a { }\n{\n c\n}");
+        assert_eq!(s, "a(){} {(){c()}");
+        assert_eq!(d.len(), 1);
+    }
+}
