@@ -64,6 +64,24 @@ impl<T> Kw<T> {
     }
 }
 
+/// The names and statuses of a table, for docs/COMPATIBILITY.md.
+pub fn entries<T>(table: &[Kw<T>]) -> Vec<(&'static str, Status)> {
+    table.iter().map(|k| (k.name, k.status)).collect()
+}
+
+/// A command keepalived runs (notify scripts, `script`, `misc_path`, ...): the command line
+/// as written, its argv after keepalived's second, shell-like parse, and the optional user
+/// and group words that follow it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Script {
+    pub command: String,
+    pub argv: Vec<String>,
+    pub user: Option<String>,
+    pub group: Option<String>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
 /// A keyword the table accepts and then ignores after its warning.
 pub fn ignore<T>(_: &mut T, _: &Node, _: &mut Cx) {}
 
@@ -384,6 +402,33 @@ impl<'d> Cx<'d> {
         }
     }
 
+    /// A script keyword: `keyword COMMAND [USER [GROUP]]` (COMMAND usually quoted).
+    pub fn script(&mut self, node: &Node) -> Option<Script> {
+        let args = self.args(node, 1, Some(3))?;
+        let cmd = &args[0];
+        let argv = match shell_words(&cmd.text) {
+            Ok(v) if !v.is_empty() => v,
+            Ok(_) => {
+                self.error(
+                    cmd.span,
+                    format!("`{}` has an empty command", node.keyword.text),
+                );
+                return None;
+            }
+            Err(e) => {
+                self.error(cmd.span, format!("`{}`: {e}", node.keyword.text));
+                return None;
+            }
+        };
+        Some(Script {
+            command: cmd.text.clone(),
+            argv,
+            user: args.get(1).map(|t| t.text.clone()),
+            group: args.get(2).map(|t| t.text.clone()),
+            span: cmd.span,
+        })
+    }
+
     /// Records that the severity of a finding depends on this host (interfaces, files,
     /// users): always a warning, never an error.
     pub fn environment(&mut self, span: Span, msg: impl Into<String>) -> &mut Diagnostic {
@@ -400,6 +445,67 @@ pub fn glued_address(text: &str) -> Option<String> {
     let split = text.find(|c: char| c.is_ascii_digit())?;
     let (word, rest) = text.split_at(split);
     (split > 0 && rest.parse::<IpAddr>().is_ok()).then(|| format!("{word} {rest}"))
+}
+
+/// Splits a command line into words as a POSIX shell would for a simple command: single
+/// quotes literal, double quotes with `\\` escapes, backslash escapes outside quotes.
+pub fn shell_words(s: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(ch) => cur.push(ch),
+                        None => return Err("a single quote is never closed".into()),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(ch @ ('"' | '\\' | '$' | '`')) => cur.push(ch),
+                            Some(ch) => {
+                                cur.push('\\');
+                                cur.push(ch);
+                            }
+                            None => return Err("a double quote is never closed".into()),
+                        },
+                        Some(ch) => cur.push(ch),
+                        None => return Err("a double quote is never closed".into()),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(ch) = chars.next() {
+                    cur.push(ch);
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
 }
 
 /// keepalived's boolean words.
@@ -607,6 +713,20 @@ mod tests {
         assert_eq!(parse_timer("-1"), None);
         assert_eq!(parse_timer("1e3"), None);
         assert_eq!(parse_timer("."), None);
+    }
+
+    #[test]
+    fn shell_words_like_sh() {
+        assert_eq!(
+            shell_words("killall -0 nginx").unwrap(),
+            ["killall", "-0", "nginx"]
+        );
+        assert_eq!(
+            shell_words("/bin/sh -c 'echo a b' \"x\\\"y\" z\\ w").unwrap(),
+            ["/bin/sh", "-c", "echo a b", "x\"y", "z w"]
+        );
+        assert_eq!(shell_words("''").unwrap(), [""]);
+        assert!(shell_words("'open").is_err());
     }
 
     #[test]
