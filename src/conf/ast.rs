@@ -20,9 +20,11 @@ impl Token {
     }
 }
 
-/// The tokens of one logical line.
+/// One logical line: its text after preprocessing and its tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
+    /// The logical line as keepalived's handlers see it (script keywords re-parse it).
+    pub text: String,
     pub tokens: Vec<Token>,
 }
 
@@ -32,6 +34,8 @@ pub struct Node {
     pub keyword: Token,
     pub args: Vec<Token>,
     pub block: Option<Block>,
+    /// The statement's logical line (without braces), for keywords that re-parse it.
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,8 +69,11 @@ pub fn build(lines: impl IntoIterator<Item = Line>, diags: &mut Diagnostics) -> 
             items: Vec::new(),
         }],
         diags,
+        text: None,
     };
     for line in lines {
+        let has_brace = line.tokens.iter().any(|t| t.is("{") || t.is("}"));
+        b.text = (!has_brace).then_some(line.text);
         let mut stmt: Vec<Token> = Vec::new();
         let mut at_line_start = true;
         for tok in line.tokens {
@@ -94,6 +101,8 @@ struct Frame {
 struct Builder<'d> {
     stack: Vec<Frame>,
     diags: &'d mut Diagnostics,
+    /// The current line's text when it holds one statement and no brace.
+    text: Option<String>,
 }
 
 impl Builder<'_> {
@@ -103,12 +112,22 @@ impl Builder<'_> {
     }
 
     fn emit(&mut self, stmt: Vec<Token>) {
+        if stmt.is_empty() {
+            return;
+        }
+        let text = self.text.take().unwrap_or_else(|| {
+            stmt.iter()
+                .map(|t| t.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
         let mut it = stmt.into_iter();
         if let Some(keyword) = it.next() {
             self.top().items.push(Node {
                 keyword,
                 args: it.collect(),
                 block: None,
+                text,
             });
         }
     }
@@ -138,6 +157,7 @@ impl Builder<'_> {
                 },
                 args: Vec::new(),
                 block: None,
+                text: String::new(),
             });
         }
         self.stack.push(Frame {
@@ -182,6 +202,7 @@ impl Builder<'_> {
                 },
                 args: Vec::new(),
                 block: Some(block),
+                text: String::new(),
             }),
         }
     }
@@ -219,6 +240,7 @@ mod tests {
         text.lines()
             .enumerate()
             .map(|(i, l)| Line {
+                text: l.to_string(),
                 tokens: l
                     .split_whitespace()
                     .map(|w| Token {

@@ -74,7 +74,10 @@ pub fn lex_line(text: &str, file: FileId, line_no: u32, diags: &mut Diagnostics)
             quoted,
         });
     }
-    Line { tokens }
+    Line {
+        text: text.trim().to_string(),
+        tokens,
+    }
 }
 
 /// Lexes a whole text (tests and single-file use; the loader adds includes and the

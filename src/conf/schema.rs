@@ -575,6 +575,7 @@ mod tests {
             keyword: toks.next().unwrap(),
             args: toks.collect(),
             block: None,
+            text: words.join(" "),
         }
     }
 
