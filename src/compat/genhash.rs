@@ -11,7 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use super::getopt::{self, Item, LongOpt};
+use super::getopt::{self, HasArg, Item, LongOpt};
 use crate::check::conn::{ConnectError, ConnectOpts};
 use crate::check::http::{self, End, FetchError, FetchSpec, HttpVersion, TlsSpec};
 use crate::check::http_response::Dialect;
@@ -23,57 +23,57 @@ const SHORTS: &str = "hvSs:V:p:u:m:P:t:I";
 const LONGS: &[LongOpt] = &[
     LongOpt {
         name: "help",
-        has_arg: false,
+        has_arg: HasArg::No,
         val: 'h',
     },
     LongOpt {
         name: "verbose",
-        has_arg: false,
+        has_arg: HasArg::No,
         val: 'v',
     },
     LongOpt {
         name: "use-ssl",
-        has_arg: false,
+        has_arg: HasArg::No,
         val: 'S',
     },
     LongOpt {
         name: "use-sni",
-        has_arg: false,
+        has_arg: HasArg::No,
         val: 'I',
     },
     LongOpt {
         name: "server",
-        has_arg: true,
+        has_arg: HasArg::Required,
         val: 's',
     },
     LongOpt {
         name: "use-virtualhost",
-        has_arg: true,
+        has_arg: HasArg::Required,
         val: 'V',
     },
     LongOpt {
         name: "port",
-        has_arg: true,
+        has_arg: HasArg::Required,
         val: 'p',
     },
     LongOpt {
         name: "url",
-        has_arg: true,
+        has_arg: HasArg::Required,
         val: 'u',
     },
     LongOpt {
         name: "fwmark",
-        has_arg: true,
+        has_arg: HasArg::Required,
         val: 'm',
     },
     LongOpt {
         name: "protocol",
-        has_arg: true,
+        has_arg: HasArg::Required,
         val: 'P',
     },
     LongOpt {
         name: "timeout",
-        has_arg: true,
+        has_arg: HasArg::Required,
         val: 't',
     },
 ];

@@ -2,11 +2,21 @@
 //! long-option prefixes, `--name=value`), so the compat personalities read a command line
 //! exactly as the C tools did, down to which argument their error messages quote.
 
+/// Whether an option takes an argument (getopt's no_argument, required_argument,
+/// optional_argument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HasArg {
+    No,
+    Required,
+    /// Only attached: `-tFILE` or `--config-test=FILE`.
+    Optional,
+}
+
 /// One long option: its name, whether it takes an argument, and the value reported for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LongOpt {
     pub name: &'static str,
-    pub has_arg: bool,
+    pub has_arg: HasArg,
     pub val: char,
 }
 
@@ -143,16 +153,16 @@ impl State<'_> {
             return Item::Unknown { optopt: '\0' };
         };
         match (value, opt.has_arg) {
-            (Some(_), false) => Item::Unknown { optopt: opt.val },
-            (Some(v), true) => Item::Opt {
+            (Some(_), HasArg::No) => Item::Unknown { optopt: opt.val },
+            (Some(v), _) => Item::Opt {
                 val: opt.val,
                 arg: Some(v),
             },
-            (None, false) => Item::Opt {
+            (None, HasArg::No | HasArg::Optional) => Item::Opt {
                 val: opt.val,
                 arg: None,
             },
-            (None, true) => match self.argv.get(self.optind) {
+            (None, HasArg::Required) => match self.argv.get(self.optind) {
                 Some(v) => {
                     let v = v.clone();
                     self.optind += 1;
@@ -181,8 +191,15 @@ impl State<'_> {
         let Some(at) = spec else {
             return Item::Unknown { optopt: c };
         };
-        let takes_arg = self.shorts[at + c.len_utf8()..].starts_with(':');
-        if !takes_arg {
+        let after = &self.shorts[at + c.len_utf8()..];
+        let has_arg = if after.starts_with("::") {
+            HasArg::Optional
+        } else if after.starts_with(':') {
+            HasArg::Required
+        } else {
+            HasArg::No
+        };
+        if has_arg == HasArg::No {
             return Item::Opt { val: c, arg: None };
         }
         self.nextchar = None;
@@ -192,6 +209,9 @@ impl State<'_> {
                 val: c,
                 arg: Some(rest),
             };
+        }
+        if has_arg == HasArg::Optional {
+            return Item::Opt { val: c, arg: None };
         }
         match self.argv.get(self.optind) {
             Some(v) => {
@@ -214,22 +234,22 @@ mod tests {
     const LONGS: &[LongOpt] = &[
         LongOpt {
             name: "verbose",
-            has_arg: false,
+            has_arg: HasArg::No,
             val: 'v',
         },
         LongOpt {
             name: "use-ssl",
-            has_arg: false,
+            has_arg: HasArg::No,
             val: 'S',
         },
         LongOpt {
             name: "use-virtualhost",
-            has_arg: true,
+            has_arg: HasArg::Required,
             val: 'V',
         },
         LongOpt {
             name: "server",
-            has_arg: true,
+            has_arg: HasArg::Required,
             val: 's',
         },
     ];
@@ -316,6 +336,37 @@ mod tests {
         let p = run(&["-x", "-:"]);
         assert_eq!(p.steps[0].item, Item::Unknown { optopt: 'x' });
         assert_eq!(p.steps[1].item, Item::Unknown { optopt: ':' });
+    }
+
+    #[test]
+    fn optional_arguments_only_when_attached() {
+        const L: &[LongOpt] = &[LongOpt {
+            name: "config-test",
+            has_arg: HasArg::Optional,
+            val: 't',
+        }];
+        let argv = |a: &[&str]| -> Vec<String> {
+            std::iter::once("k")
+                .chain(a.iter().copied())
+                .map(String::from)
+                .collect()
+        };
+        let p = parse(
+            &argv(&["-t", "x", "-tlog", "--config-test", "--config-test=f"]),
+            "t::",
+            L,
+        );
+        let items: Vec<Item> = p.steps.into_iter().map(|s| s.item).collect();
+        assert_eq!(
+            items,
+            [
+                opt('t', None),
+                opt('t', Some("log")),
+                opt('t', None),
+                opt('t', Some("f"))
+            ]
+        );
+        assert_eq!(p.operands, ["x"]);
     }
 
     #[test]
