@@ -19,6 +19,9 @@ _ha() {
             ha,check)
                 cmd="ha__subcmd__check"
                 ;;
+            ha,config)
+                cmd="ha__subcmd__config"
+                ;;
             ha,generate-docs)
                 cmd="ha__subcmd__generate__subcmd__docs"
                 ;;
@@ -30,6 +33,9 @@ _ha() {
                 ;;
             ha,rs-arp)
                 cmd="ha__subcmd__rs__subcmd__arp"
+                ;;
+            ha,run)
+                cmd="ha__subcmd__run"
                 ;;
             ha__subcmd__check,help)
                 cmd="ha__subcmd__check__subcmd__help"
@@ -61,8 +67,23 @@ _ha() {
             ha__subcmd__check__subcmd__help,tcp)
                 cmd="ha__subcmd__check__subcmd__help__subcmd__tcp"
                 ;;
+            ha__subcmd__config,help)
+                cmd="ha__subcmd__config__subcmd__help"
+                ;;
+            ha__subcmd__config,show)
+                cmd="ha__subcmd__config__subcmd__show"
+                ;;
+            ha__subcmd__config__subcmd__help,help)
+                cmd="ha__subcmd__config__subcmd__help__subcmd__help"
+                ;;
+            ha__subcmd__config__subcmd__help,show)
+                cmd="ha__subcmd__config__subcmd__help__subcmd__show"
+                ;;
             ha__subcmd__help,check)
                 cmd="ha__subcmd__help__subcmd__check"
+                ;;
+            ha__subcmd__help,config)
+                cmd="ha__subcmd__help__subcmd__config"
                 ;;
             ha__subcmd__help,generate-docs)
                 cmd="ha__subcmd__help__subcmd__generate__subcmd__docs"
@@ -76,6 +97,9 @@ _ha() {
             ha__subcmd__help,rs-arp)
                 cmd="ha__subcmd__help__subcmd__rs__subcmd__arp"
                 ;;
+            ha__subcmd__help,run)
+                cmd="ha__subcmd__help__subcmd__run"
+                ;;
             ha__subcmd__help__subcmd__check,http)
                 cmd="ha__subcmd__help__subcmd__check__subcmd__http"
                 ;;
@@ -87,6 +111,9 @@ _ha() {
                 ;;
             ha__subcmd__help__subcmd__check,tcp)
                 cmd="ha__subcmd__help__subcmd__check__subcmd__tcp"
+                ;;
+            ha__subcmd__help__subcmd__config,show)
+                cmd="ha__subcmd__help__subcmd__config__subcmd__show"
                 ;;
             ha__subcmd__help__subcmd__rs__subcmd__arp,start)
                 cmd="ha__subcmd__help__subcmd__rs__subcmd__arp__subcmd__start"
@@ -128,7 +155,7 @@ _ha() {
 
     case "${cmd}" in
         ha)
-            opts="-h -V --help --version genhash check rs-arp generate-docs help"
+            opts="-h -V --help --version run config genhash check rs-arp generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -475,6 +502,92 @@ _ha() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ha__subcmd__config)
+            opts="-h --help show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__config__subcmd__help)
+            opts="show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__config__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__config__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__config__subcmd__show)
+            opts="-f -i -h --use-file --config-id --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --use-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ha__subcmd__generate__subcmd__docs)
             opts="-h --out --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -572,7 +685,7 @@ _ha() {
             return 0
             ;;
         ha__subcmd__help)
-            opts="genhash check rs-arp generate-docs help"
+            opts="run config genhash check rs-arp generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -642,6 +755,34 @@ _ha() {
             return 0
             ;;
         ha__subcmd__help__subcmd__check__subcmd__tcp)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__help__subcmd__config)
+            opts="show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__help__subcmd__config__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -742,6 +883,20 @@ _ha() {
         ha__subcmd__help__subcmd__rs__subcmd__arp__subcmd__stop)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -889,6 +1044,36 @@ _ha() {
                     return 0
                     ;;
                 --dev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__run)
+            opts="-f -t -i -e -h --use-file --config-test --config-id --strict --all-config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --use-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

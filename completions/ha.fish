@@ -26,11 +26,29 @@ end
 
 complete -c ha -n "__fish_ha_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ha -n "__fish_ha_needs_command" -s V -l version -d 'Print version'
+complete -c ha -n "__fish_ha_needs_command" -f -a "run" -d 'Run the director daemon from a keepalived.conf (this version: check it with -t)'
+complete -c ha -n "__fish_ha_needs_command" -f -a "config" -d 'Inspect keepalived.conf files'
 complete -c ha -n "__fish_ha_needs_command" -f -a "genhash" -d 'Print the MD5 digest of a page, as HTTP_GET\'s `digest` wants it'
 complete -c ha -n "__fish_ha_needs_command" -f -a "check" -d 'Run one health check now and print the verdict (exit 0 UP, 1 DOWN)'
 complete -c ha -n "__fish_ha_needs_command" -f -a "rs-arp" -d 'Set up an LVS-DR real server: VIPs on lo and the ARP sysctls'
 complete -c ha -n "__fish_ha_needs_command" -f -a "generate-docs" -d 'Write the shell completions and man pages generated from this binary (maintainers)'
 complete -c ha -n "__fish_ha_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ha -n "__fish_ha_using_subcommand run" -s f -l use-file -d 'Configuration file' -r -F
+complete -c ha -n "__fish_ha_using_subcommand run" -s i -l config-id -d 'Config id for @ID lines (default: the host name up to the first dot)' -r
+complete -c ha -n "__fish_ha_using_subcommand run" -s t -l config-test -d 'Check the configuration, print every finding, and exit'
+complete -c ha -n "__fish_ha_using_subcommand run" -l strict -d 'Treat warnings as errors'
+complete -c ha -n "__fish_ha_using_subcommand run" -s e -l all-config -d 'Include checks as keepalived -e: missing or unreadable includes are errors'
+complete -c ha -n "__fish_ha_using_subcommand run" -l json -d 'Print one JSON object instead of the findings'
+complete -c ha -n "__fish_ha_using_subcommand run" -s h -l help -d 'Print help'
+complete -c ha -n "__fish_ha_using_subcommand config; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help'
+complete -c ha -n "__fish_ha_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "show" -d 'Print the fully resolved configuration: includes expanded, variables substituted, defaults applied (what the daemon would run)'
+complete -c ha -n "__fish_ha_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ha -n "__fish_ha_using_subcommand config; and __fish_seen_subcommand_from show" -s f -l use-file -d 'Configuration file' -r -F
+complete -c ha -n "__fish_ha_using_subcommand config; and __fish_seen_subcommand_from show" -s i -l config-id -d 'Config id for @ID lines (default: the host name up to the first dot)' -r
+complete -c ha -n "__fish_ha_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of the block layout'
+complete -c ha -n "__fish_ha_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c ha -n "__fish_ha_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the fully resolved configuration: includes expanded, variables substituted, defaults applied (what the daemon would run)'
+complete -c ha -n "__fish_ha_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ha -n "__fish_ha_using_subcommand genhash" -s s -l server -d 'Real server address (IPv4 or IPv6)' -r
 complete -c ha -n "__fish_ha_using_subcommand genhash" -s p -l port -d 'Real server port' -r
 complete -c ha -n "__fish_ha_using_subcommand genhash" -s u -l url -d 'Path to fetch, e.g. /index.html' -r
@@ -130,11 +148,14 @@ complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand
 complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ha -n "__fish_ha_using_subcommand generate-docs" -l out -d 'Directory that receives completions/ and man/' -r -F
 complete -c ha -n "__fish_ha_using_subcommand generate-docs" -s h -l help -d 'Print help'
-complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from genhash check rs-arp generate-docs help" -f -a "genhash" -d 'Print the MD5 digest of a page, as HTTP_GET\'s `digest` wants it'
-complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from genhash check rs-arp generate-docs help" -f -a "check" -d 'Run one health check now and print the verdict (exit 0 UP, 1 DOWN)'
-complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from genhash check rs-arp generate-docs help" -f -a "rs-arp" -d 'Set up an LVS-DR real server: VIPs on lo and the ARP sysctls'
-complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from genhash check rs-arp generate-docs help" -f -a "generate-docs" -d 'Write the shell completions and man pages generated from this binary (maintainers)'
-complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from genhash check rs-arp generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "run" -d 'Run the director daemon from a keepalived.conf (this version: check it with -t)'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "config" -d 'Inspect keepalived.conf files'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "genhash" -d 'Print the MD5 digest of a page, as HTTP_GET\'s `digest` wants it'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "check" -d 'Run one health check now and print the verdict (exit 0 UP, 1 DOWN)'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "rs-arp" -d 'Set up an LVS-DR real server: VIPs on lo and the ARP sysctls'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "generate-docs" -d 'Write the shell completions and man pages generated from this binary (maintainers)'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the fully resolved configuration: includes expanded, variables substituted, defaults applied (what the daemon would run)'
 complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "http" -d 'HTTP_GET: fetch each path; status code in the accepted set, digest if given'
 complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "https" -d 'SSL_GET: HTTP_GET over TLS (no certificate verification unless --ca)'
 complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "tcp" -d 'TCP_CHECK: the server is up when a TCP connection completes'

@@ -1,9 +1,11 @@
 //! Command-line front ends: the `ha` clap tree and the compat personalities chosen by argv[0].
 
 pub mod check;
+pub mod config;
 pub mod docs;
 pub mod genhash;
 pub mod rsarp;
+pub mod run;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -18,7 +20,8 @@ const LONG_ABOUT: &str = "\
 ha does the jobs of keepalived, ipvsadm, genhash and the real-server ARP scripts that LVS
 directors are built from, in one binary that reads your existing keepalived.conf.
 
-Invoked as `genhash` (a symlink to this binary) it behaves exactly like keepalived's genhash.";
+Invoked as `genhash` (a symlink to this binary) it behaves exactly like keepalived's genhash;
+invoked as `keepalived`, `keepalived -t -f FILE` checks a configuration.";
 
 const EXIT_STATUS: &str = "\
 Exit status:
@@ -31,6 +34,7 @@ Exit status:
 
 const EXAMPLES: &str = "\
 Examples:
+  ha run -t -f /etc/keepalived/keepalived.conf        check a keepalived.conf
   ha genhash -s 192.168.1.10 -p 80 -u /index.html     MD5 for HTTP_GET's `digest`
   ha check http 192.168.1.10 --path /health            one HTTP_GET check, now
   ha check tcp 192.168.1.10 --port 3306                 one TCP_CHECK
@@ -54,6 +58,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Run(run::RunArgs),
+    Config(config::ConfigArgs),
     Genhash(genhash::GenhashArgs),
     Check(check::CheckArgs),
     RsArp(rsarp::RsArpArgs),
@@ -71,7 +77,8 @@ pub fn command() -> clap::Command {
 pub fn dispatch(invoked_as: &str, args: Vec<OsString>) -> ExitCode {
     match invoked_as {
         "genhash" => crate::compat::genhash::main(args),
-        "ipvsadm" | "keepalived" => CliError::usage(
+        "keepalived" => crate::compat::keepalived::main(args),
+        "ipvsadm" => CliError::usage(
             format!("invoked as `{invoked_as}`"),
             format!("this version of ha does not provide the {invoked_as} command line yet"),
         )
@@ -89,6 +96,8 @@ fn run_ha(args: Vec<OsString>) -> ExitCode {
         Err(e) => e.exit(),
     };
     let result = match &cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Config(a) => config::run(a),
         Command::Genhash(a) => genhash::run(a),
         Command::Check(a) => check::run(a),
         Command::RsArp(a) => rsarp::run(a),

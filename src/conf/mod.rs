@@ -22,6 +22,38 @@ pub struct Parsed {
     pub diags: Diagnostics,
 }
 
+/// How to read a configuration from files.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// The id `@ID` lines are matched against (default: the host name up to the first dot).
+    pub config_id: Option<String>,
+    /// keepalived's `-e`: missing or unreadable include files are errors.
+    pub all_config: bool,
+}
+
+/// Reads a configuration file (interim: no includes yet; the preprocessor replaces this).
+pub fn load(path: &Path, _opts: &LoadOptions) -> Parsed {
+    match std::fs::read(path) {
+        Ok(bytes) => parse_str(
+            &path.display().to_string(),
+            &String::from_utf8_lossy(&bytes),
+        ),
+        Err(e) => {
+            let mut parsed = parse_str(&path.display().to_string(), "");
+            parsed.diags.push(diag::Diagnostic::new(
+                diag::Severity::Error,
+                None,
+                format!(
+                    "cannot read {}: {}",
+                    path.display(),
+                    crate::check::conn::describe(&e)
+                ),
+            ));
+            parsed
+        }
+    }
+}
+
 /// Reads configuration text that has no includes (tests, `-` on stdin).
 pub fn parse_str(name: &str, text: &str) -> Parsed {
     let mut sources = Sources::new();

@@ -1,0 +1,240 @@
+//! The `keepalived` personality: keepalived 2.2.7's command line. This version implements
+//! the configuration test (`keepalived -t [-f FILE] [-i ID] [-e]`) with keepalived's exit
+//! statuses; running the daemon this way arrives with ha's VRRP support.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::getopt::{self, HasArg, Item, LongOpt};
+use crate::cli::run::{write_findings, DEFAULT_CONFIG};
+use crate::conf::{self, LoadOptions};
+
+/// keepalived's option string (Debian's build: VRRP, LVS, BFD, SNMP).
+const SHORTS: &str = "vhlndu:DRS:f:p:i:es:mM::g::Gt::PCr:VXac:ITBb:xA:";
+
+macro_rules! opt {
+    ($name:literal, $arg:ident, $val:expr) => {
+        LongOpt {
+            name: $name,
+            has_arg: HasArg::$arg,
+            val: $val,
+        }
+    };
+}
+
+/// keepalived's long options; values that have no short letter use private chars.
+const LONGS: &[LongOpt] = &[
+    opt!("use-file", Required, 'f'),
+    opt!("vrrp", No, 'P'),
+    opt!("check", No, 'C'),
+    opt!("no_bfd", No, 'B'),
+    opt!("all", No, '\u{3}'),
+    opt!("log-console", No, 'l'),
+    opt!("log-detail", No, 'D'),
+    opt!("log-facility", Required, 'S'),
+    opt!("log-file", Optional, 'g'),
+    opt!("all-config", No, 'e'),
+    opt!("flush-log-file", No, '\u{2}'),
+    opt!("no-syslog", No, 'G'),
+    opt!("umask", Required, 'u'),
+    opt!("release-vips", No, 'X'),
+    opt!("dont-release-vrrp", No, 'V'),
+    opt!("dont-release-ipvs", No, 'I'),
+    opt!("dont-respawn", No, 'R'),
+    opt!("dont-fork", No, 'n'),
+    opt!("dump-conf", No, 'd'),
+    opt!("pid", Required, 'p'),
+    opt!("vrrp_pid", Required, 'r'),
+    opt!("genhash", No, 'T'),
+    opt!("checkers_pid", Required, 'c'),
+    opt!("address-monitoring", No, 'a'),
+    opt!("bfd_pid", Required, 'b'),
+    opt!("snmp", No, 'x'),
+    opt!("snmp-agent-socket", Required, 'A'),
+    opt!("core-dump", No, 'm'),
+    opt!("core-dump-pattern", Optional, 'M'),
+    opt!("namespace", Required, 's'),
+    opt!("config-id", Required, 'i'),
+    opt!("signum", Required, '\u{4}'),
+    opt!("config-test", Optional, 't'),
+    opt!("config-fd", Required, '\u{8}'),
+    opt!("version", No, 'v'),
+    opt!("help", No, 'h'),
+];
+
+/// keepalived's exit statuses for -t.
+const EXIT_OK: u8 = 0;
+const EXIT_CONFIG_TEST: u8 = 5;
+/// KEEPALIVED_EXIT_FATAL, for what this personality cannot do yet.
+const EXIT_FATAL: u8 = 1;
+
+#[derive(Debug, Default, PartialEq)]
+struct Opts {
+    file: Option<PathBuf>,
+    test: bool,
+    test_log: Option<PathBuf>,
+    config_id: Option<String>,
+    all_config: bool,
+    help: bool,
+    version: bool,
+    /// Options accepted by keepalived that this version does not implement.
+    unsupported: Vec<String>,
+}
+
+fn parse(argv: &[String]) -> Result<Opts, String> {
+    let parsed = getopt::parse(argv, SHORTS, LONGS);
+    let mut o = Opts::default();
+    for step in parsed.steps {
+        match step.item {
+            Item::Opt { val, arg } => match val {
+                'f' => o.file = arg.map(PathBuf::from),
+                't' => {
+                    o.test = true;
+                    o.test_log = arg.filter(|a| !a.is_empty()).map(PathBuf::from);
+                }
+                'i' => o.config_id = arg,
+                'e' => o.all_config = true,
+                'h' => o.help = true,
+                'v' => o.version = true,
+                // Harmless with -t: logging and forking choices.
+                'l' | 'D' | 'n' | 'G' | 'R' => {}
+                _ => o.unsupported.push(step.current.clone()),
+            },
+            Item::Unknown { .. } => return Err(format!("Unrecognised option '{}'", step.current)),
+            Item::Missing { .. } => {
+                return Err(format!("Missing parameter for option '{}'", step.current))
+            }
+        }
+    }
+    if let Some(extra) = parsed.operands.first() {
+        return Err(format!("Unexpected argument(s): {extra}"));
+    }
+    Ok(o)
+}
+
+fn usage(prog: &str) -> String {
+    format!(
+        "Usage: {prog} [OPTION...]\n\
+         (ha's keepalived personality: this version implements the configuration test)\n  \
+         -f, --use-file=FILE          Use the specified configuration file\n                                \
+         default '{DEFAULT_CONFIG}'\n  \
+         -t, --config-test[=LOG_FILE] Check the configuration for obvious errors, output to\n                                \
+         stderr by default\n  \
+         -i, --config-id id           Skip any configuration lines beginning '@' that don't match id\n                                \
+         or any lines beginning @^ that do match.\n                                \
+         The config-id defaults to the node name if option not used\n  \
+         -e, --all-config             Don't load if any configuration file is missing or cannot be read\n  \
+         -v, --version                Display the version number\n  \
+         -h, --help                   Display this help message\n"
+    )
+}
+
+/// Entry point when invoked as `keepalived`.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let argv: Vec<String> = args
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let prog = argv.first().cloned().unwrap_or_else(|| "keepalived".into());
+    let o = match parse(&argv) {
+        Ok(o) => o,
+        Err(msg) => {
+            eprint!("{msg}\n{}", usage(&prog));
+            return ExitCode::from(EXIT_FATAL);
+        }
+    };
+    if o.help {
+        eprint!("{}", usage(&prog));
+        return ExitCode::SUCCESS;
+    }
+    if o.version {
+        eprintln!(
+            "Keepalived v2.2.7 command line (ha {})",
+            env!("CARGO_PKG_VERSION")
+        );
+        return ExitCode::SUCCESS;
+    }
+    if !o.test || !o.unsupported.is_empty() {
+        let what = if o.test {
+            format!("option(s) {} not supported yet", o.unsupported.join(" "))
+        } else {
+            "running the daemon as `keepalived` is not supported yet".to_string()
+        };
+        eprintln!(
+            "ha: {prog}: {what}\n  hint: `{prog} -t -f FILE` checks a configuration; see `ha --help`"
+        );
+        return ExitCode::from(EXIT_FATAL);
+    }
+    let file = o.file.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
+    let parsed = conf::load(
+        &file,
+        &LoadOptions {
+            config_id: o.config_id,
+            all_config: o.all_config,
+        },
+    );
+    let written = match &o.test_log {
+        Some(path) => std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .and_then(|mut f| write_findings(&mut f, &parsed)),
+        None => write_findings(&mut std::io::stderr().lock(), &parsed),
+    };
+    if let Err(e) = written {
+        eprintln!("Unable to write the config-test log: {e}");
+        return ExitCode::from(EXIT_FATAL);
+    }
+    let _ = std::io::stderr().flush();
+    ExitCode::from(if parsed.diags.has_errors() {
+        EXIT_CONFIG_TEST
+    } else {
+        EXIT_OK
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(s: &str) -> Vec<String> {
+        std::iter::once("keepalived")
+            .chain(s.split_whitespace())
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn config_test_command_lines() {
+        let o = parse(&argv("-t -f /x.conf -i lb2 -e")).unwrap();
+        assert_eq!(
+            o,
+            Opts {
+                file: Some("/x.conf".into()),
+                test: true,
+                config_id: Some("lb2".into()),
+                all_config: true,
+                ..Opts::default()
+            }
+        );
+        let o = parse(&argv("--config-test=/tmp/log --use-file=/y -lDn")).unwrap();
+        assert_eq!(o.test_log, Some("/tmp/log".into()));
+        assert_eq!(o.file, Some("/y".into()));
+        assert!(o.unsupported.is_empty());
+    }
+
+    #[test]
+    fn daemon_options_are_recognised_but_not_supported_yet() {
+        let o = parse(&argv("-t -P --vrrp_pid /run/v.pid")).unwrap();
+        assert_eq!(o.unsupported, ["-P", "--vrrp_pid"]);
+    }
+
+    #[test]
+    fn bad_options() {
+        assert!(parse(&argv("--bogus")).is_err());
+        assert!(parse(&argv("-f")).is_err());
+        assert!(parse(&argv("-t extra")).is_err());
+    }
+}
