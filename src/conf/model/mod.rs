@@ -62,6 +62,7 @@ pub fn read(nodes: &[Node], cx: &mut Cx) -> Config {
             ),
         }
     }
+    global::resolve(&mut config, cx);
     vrrp::resolve(&mut config, cx);
     lvs::resolve(&mut config, cx);
     config
