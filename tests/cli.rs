@@ -6,21 +6,43 @@ mod common;
 use common::{ha, ha_bin, run, WATCHDOG};
 
 #[test]
-fn ipvsadm_and_keepalived_names_say_they_are_not_provided_yet() {
-    for name in ["ipvsadm", "keepalived", "/usr/sbin/keepalived"] {
+fn ipvsadm_name_says_it_is_not_provided_yet() {
+    for name in ["ipvsadm", "/usr/sbin/ipvsadm"] {
         let o = run(&ha_bin(), Some(name), &["-Ln"], WATCHDOG);
         assert_eq!(o.code(), 2, "{}", o.show());
         assert!(o.out().is_empty(), "{}", o.show());
-        let base = name.rsplit('/').next().unwrap_or(name);
-        let err = o.err();
         assert!(
-            err.starts_with(&format!(
-                "ha: invoked as `{base}`: this version of ha does not provide the {base} command line yet\n  hint: "
-            )),
+            o.err().starts_with(
+                "ha: invoked as `ipvsadm`: this version of ha does not provide the ipvsadm command line yet\n  hint: "
+            ),
             "{}",
             o.show()
         );
     }
+}
+
+#[test]
+fn keepalived_name_checks_configurations_and_says_what_it_cannot_do_yet() {
+    let o = run(&ha_bin(), Some("keepalived"), &["-n", "-l"], WATCHDOG);
+    assert_eq!(o.code(), 1, "{}", o.show());
+    assert!(
+        o.err()
+            .contains("running the daemon as `keepalived` is not supported yet"),
+        "{}",
+        o.show()
+    );
+    let o = run(
+        &ha_bin(),
+        Some("/usr/sbin/keepalived"),
+        &["-t", "-f", "/nonexistent/keepalived.conf"],
+        WATCHDOG,
+    );
+    assert_eq!(o.code(), 5, "{}", o.show());
+    assert!(
+        o.err().contains("/nonexistent/keepalived.conf"),
+        "{}",
+        o.show()
+    );
 }
 
 #[test]
