@@ -1,4 +1,4 @@
-//! Shell completions and man pages, generated from the clap definition so they cannot
+//! Shell completions, man pages and docs/COMPATIBILITY.md, generated from the clap definition so they cannot
 //! drift from the binary. The checked-in copies under completions/ and man/ are compared
 //! with a fresh rendering by a test.
 
@@ -32,6 +32,10 @@ pub fn render() -> Vec<(PathBuf, Vec<u8>)> {
     let mut cmd = super::command();
     cmd.build();
     man_pages(&cmd, &mut files);
+    files.push((
+        Path::new("docs").join("COMPATIBILITY.md"),
+        crate::conf::compat_doc::render().into_bytes(),
+    ));
     files
 }
 

@@ -2,9 +2,13 @@
 //! diagnostics `ha run -t` prints.
 
 pub mod ast;
+pub mod compat_doc;
 pub mod diag;
+pub mod env;
 pub mod lexer;
+pub mod loader;
 pub mod model;
+pub mod preprocess;
 pub mod schema;
 pub mod source;
 
@@ -22,44 +26,38 @@ pub struct Parsed {
     pub diags: Diagnostics,
 }
 
-/// How to read a configuration from files.
-#[derive(Debug, Clone, Default)]
-pub struct LoadOptions {
-    /// The id `@ID` lines are matched against (default: the host name up to the first dot).
-    pub config_id: Option<String>,
-    /// keepalived's `-e`: missing or unreadable include files are errors.
-    pub all_config: bool,
+pub use loader::LoadOptions;
+
+/// Reads the configuration at `path` with its includes (keepalived's `-f`: `path` may be a
+/// glob; every match is read, in order), then builds the tree and the model.
+pub fn load(path: &Path, opts: &LoadOptions) -> Parsed {
+    let (sources, lines, diags) = loader::preprocess_path(path, opts);
+    finish(sources, lines, diags)
 }
 
-/// Reads a configuration file (interim: no includes yet; the preprocessor replaces this).
-pub fn load(path: &Path, _opts: &LoadOptions) -> Parsed {
-    match std::fs::read(path) {
-        Ok(bytes) => parse_str(
-            &path.display().to_string(),
-            &String::from_utf8_lossy(&bytes),
-        ),
-        Err(e) => {
-            let mut parsed = parse_str(&path.display().to_string(), "");
-            parsed.diags.push(diag::Diagnostic::new(
-                diag::Severity::Error,
-                None,
-                format!(
-                    "cannot read {}: {}",
-                    path.display(),
-                    crate::check::conn::describe(&e)
-                ),
-            ));
-            parsed
-        }
-    }
-}
-
-/// Reads configuration text that has no includes (tests, `-` on stdin).
+/// Reads configuration text (tests, `-` on stdin) with the host's config id. It goes through
+/// the same preprocessor as files; relative includes are looked for in `name`'s directory, or
+/// in the current directory when `name` has none.
 pub fn parse_str(name: &str, text: &str) -> Parsed {
-    let mut sources = Sources::new();
-    let mut diags = Diagnostics::new();
-    let file = sources.add(Path::new(name), text.to_string(), None);
-    let lines = lexer::lex_text(text, file, &mut diags);
+    parse_str_with(name, text, &LoadOptions::default())
+}
+
+/// [`parse_str`] with options (config id, `-e`).
+pub fn parse_str_with(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
+    let (sources, lines, diags) = loader::preprocess_text(name, text, opts);
+    finish(sources, lines, diags)
+}
+
+/// The logical lines of configuration text, before the tree is built (tests, benchmarks).
+pub fn preprocess_str(
+    name: &str,
+    text: &str,
+    opts: &LoadOptions,
+) -> (Sources, Vec<ast::Line>, Diagnostics) {
+    loader::preprocess_text(name, text, opts)
+}
+
+fn finish(sources: Sources, lines: Vec<ast::Line>, mut diags: Diagnostics) -> Parsed {
     let nodes = ast::build(lines, &mut diags);
     let config = model::read(&nodes, &mut schema::Cx::new(&mut diags));
     Parsed {

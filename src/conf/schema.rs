@@ -82,6 +82,33 @@ pub struct Script {
     pub span: Span,
 }
 
+/// The blocks where `name` is a keyword (from the model's catalogue), for "belongs in" hints.
+pub fn keyword_homes(name: &str) -> Vec<String> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static HOMES: OnceLock<HashMap<&'static str, Vec<String>>> = OnceLock::new();
+    let homes = HOMES.get_or_init(|| {
+        let mut map: HashMap<&'static str, Vec<String>> = HashMap::new();
+        for (path, entries) in super::compat_doc::rows() {
+            if path.contains('(') || path.starts_with('~') {
+                continue;
+            }
+            let block = match path.as_str() {
+                "/" => "the top level".to_string(),
+                p => p.rsplit('/').next().unwrap_or(p).to_string(),
+            };
+            for (kw, _) in entries {
+                let list = map.entry(kw).or_default();
+                if !list.contains(&block) {
+                    list.push(block.clone());
+                }
+            }
+        }
+        map
+    });
+    homes.get(name).cloned().unwrap_or_default()
+}
+
 /// A keyword the table accepts and then ignores after its warning.
 pub fn ignore<T>(_: &mut T, _: &Node, _: &mut Cx) {}
 
@@ -169,14 +196,29 @@ impl<'d> Cx<'d> {
             None => node.keyword.span,
         };
         let d = self.error(span, format!("unknown keyword `{name}` {where_}{skipped}"));
-        match (joined, suggestion) {
-            (Some(s), _) => {
+        // `virtual_ipaddress(`: a bracket typed for the brace.
+        let bracket = name
+            .strip_suffix(['(', '[', '<'])
+            .filter(|base| known.contains(base) || !keyword_homes(base).is_empty());
+        let homes = keyword_homes(name);
+        match (bracket, joined, suggestion) {
+            (Some(base), _, _) => {
+                d.hint(format!("a block opens with `{{`: write `{base} {{`"));
+            }
+            (None, Some(s), _) => {
                 d.hint(format!("keywords have no spaces: did you mean `{s}`?"));
             }
-            (None, Some(s)) => {
+            (None, None, _) if !homes.is_empty() => {
+                let homes: Vec<String> = homes.iter().map(|h| format!("`{h}`")).collect();
+                d.hint(format!(
+                    "`{name}` belongs in {}; is a `}}` missing or misplaced above?",
+                    homes.join(" or ")
+                ));
+            }
+            (None, None, Some(s)) => {
                 d.hint(format!("did you mean `{s}`?"));
             }
-            (None, None) => {}
+            (None, None, None) => {}
         }
     }
 
@@ -402,30 +444,106 @@ impl<'d> Cx<'d> {
         }
     }
 
-    /// A script keyword: `keyword COMMAND [USER [GROUP]]` (COMMAND usually quoted).
+    /// A script keyword, read as keepalived reads it (R30-R31): the statement's logical line
+    /// is split again with quotes and escapes (`"..."`, `'...'`, `\x`); word 1 is the command,
+    /// which is split the same way into argv. For the notify-type keywords words 2 and 3 are
+    /// the user and group to run it as; `script` and `misc_path` take no user there. Further
+    /// words are ignored, with a warning, as keepalived ignores them.
     pub fn script(&mut self, node: &Node) -> Option<Script> {
-        let args = self.args(node, 1, Some(3))?;
-        let cmd = &args[0];
-        let argv = match shell_words(&cmd.text) {
-            Ok(v) if !v.is_empty() => v,
-            Ok(_) => {
-                self.error(
-                    cmd.span,
-                    format!("`{}` has an empty command", node.keyword.text),
-                );
-                return None;
-            }
+        self.no_block(node);
+        let kw = node.keyword.text.as_str();
+        let takes_user = !matches!(
+            super::lexer::SCRIPT_KEYWORDS.iter().find(|(k, _)| *k == kw),
+            Some((_, false))
+        );
+        let span = node.args.first().map_or(node.keyword.span, |t| t.span);
+        let text = if node.text.is_empty() {
+            std::iter::once(&node.keyword)
+                .chain(&node.args)
+                .map(|t| t.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            node.text.clone()
+        };
+        let words = match shell_words(&text) {
+            Ok(w) => w,
             Err(e) => {
-                self.error(cmd.span, format!("`{}`: {e}", node.keyword.text));
+                let d = self.error(span, format!("`{kw}`: {e}"));
+                if takes_user {
+                    d.hint("keepalived drops this script (\"Unable to parse notify script\")");
+                } else {
+                    d.hint("keepalived 2.2.7 crashes on this line; note that `#` and `!` start a comment unless they are inside double quotes");
+                }
                 return None;
             }
         };
+        let Some(command) = words.get(1) else {
+            self.error(node.keyword.span, format!("`{kw}` needs a command"))
+                .hint(format!("write `{kw} \"/path/to/program arguments\"`"));
+            return None;
+        };
+        let argv = match shell_words(command) {
+            Ok(v) if !v.is_empty() => v,
+            Ok(_) => {
+                self.error(span, format!("`{kw}` has an empty command"));
+                return None;
+            }
+            Err(e) => {
+                self.error(span, format!("`{kw}`: the command `{command}`: {e}"))
+                    .hint("keepalived drops this script (\"Unable to parse script\")");
+                return None;
+            }
+        };
+        let quote_hint = || {
+            format!(
+                "put the command and its arguments in double quotes: `{kw} \"{}\"`",
+                words[1..].join(" ")
+            )
+        };
+        let (user, group) = if takes_user {
+            if words.len() > 4 {
+                self.warning(
+                    span,
+                    format!(
+                        "`{kw}`: `{}` is ignored (after the command come only a user and a group)",
+                        words[4..].join(" ")
+                    ),
+                )
+                .hint(quote_hint());
+            }
+            if let Some(u) = words.get(2) {
+                if u.starts_with('-') || u.contains(['/', '=']) {
+                    self.warning(
+                        span,
+                        format!("`{kw}`: `{u}` is read as the user to run the command as"),
+                    )
+                    .hint(format!(
+                        "keepalived reads the words after the command as a user and a group; if `{u}` is an argument, {}",
+                        quote_hint()
+                    ));
+                }
+            }
+            (words.get(2).cloned(), words.get(3).cloned())
+        } else {
+            if words.len() > 2 {
+                self.warning(
+                    span,
+                    format!(
+                        "`{kw}`: keepalived runs only `{command}` and ignores `{}`",
+                        words[2..].join(" ")
+                    ),
+                )
+                .hint(quote_hint());
+            }
+            (None, None)
+        };
         Some(Script {
-            command: cmd.text.clone(),
+            command: command.clone(),
             argv,
-            user: args.get(1).map(|t| t.text.clone()),
-            group: args.get(2).map(|t| t.text.clone()),
-            span: cmd.span,
+            user,
+            group,
+            span,
         })
     }
 
@@ -447,65 +565,39 @@ pub fn glued_address(text: &str) -> Option<String> {
     (split > 0 && rest.parse::<IpAddr>().is_ok()).then(|| format!("{word} {rest}"))
 }
 
-/// Splits a command line into words as a POSIX shell would for a simple command: single
-/// quotes literal, double quotes with `\\` escapes, backslash escapes outside quotes.
+/// keepalived's quoted/escaped split (R30), used on a script keyword's line and then on its
+/// command: words separated by blanks outside quotes; `"..."` and `'...'` quote and join
+/// (`ab"cd ef"gh` is one word); backslash escapes everywhere, also inside single quotes (`\n`,
+/// `\t`, `\xHH`, `\NNN`, `\cX`, `\E`; any other character stands for itself); `\0` ends its
+/// word. No `$` expansion, no globbing: keepalived runs the result without a shell.
 pub fn shell_words(s: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(ch) => cur.push(ch),
-                        None => return Err("a single quote is never closed".into()),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(ch @ ('"' | '\\' | '$' | '`')) => cur.push(ch),
-                            Some(ch) => {
-                                cur.push('\\');
-                                cur.push(ch);
-                            }
-                            None => return Err("a double quote is never closed".into()),
-                        },
-                        Some(ch) => cur.push(ch),
-                        None => return Err("a double quote is never closed".into()),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                if let Some(ch) = chars.next() {
-                    cur.push(ch);
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
+    use super::lexer::{qe_split, QeError};
+    match qe_split(s) {
+        Ok(words) => words
+            .into_iter()
+            .map(|w| {
+                String::from_utf8(w).map_err(|_| {
+                    "an escape makes a byte that is not UTF-8, which ha does not support"
+                        .to_string()
+                })
+            })
+            .collect(),
+        Err(QeError::Unterminated(q)) => Err(format!("a `{q}` is never closed")),
+        Err(QeError::TrailingBackslash) => {
+            Err("a `\\` ends the line with nothing to escape".into())
         }
     }
-    if in_word {
-        words.push(cur);
+}
+
+impl Script {
+    /// keepalived runs the command through `/bin/sh -c` instead of exec (R32) when its first
+    /// word is `<` followed (after optional blanks) by `/`: a test that a file is readable.
+    pub fn via_shell(&self) -> bool {
+        self.argv.first().is_some_and(|a| {
+            a.strip_prefix('<')
+                .is_some_and(|r| r.trim_start_matches([' ', '\t']).starts_with('/'))
+        })
     }
-    Ok(words)
 }
 
 /// keepalived's boolean words.
@@ -728,6 +820,116 @@ mod tests {
         );
         assert_eq!(shell_words("''").unwrap(), [""]);
         assert!(shell_words("'open").is_err());
+        // keepalived's escapes also work inside single quotes (R30).
+        assert_eq!(shell_words("'a\\tb'").unwrap(), ["a\tb"]);
+        assert!(shell_words("x\\").is_err());
+    }
+
+    /// The first statement of `text` read with [`Cx::script`]: the script and the findings.
+    fn script_of(text: &str) -> (Option<Script>, Vec<String>) {
+        let mut diags = Diagnostics::new();
+        let lines = crate::conf::lexer::lex_text(text, FileId(0), &mut diags);
+        let nodes = crate::conf::ast::build(lines, &mut diags);
+        let s = Cx::new(&mut diags).script(&nodes[0]);
+        (s, messages(&diags))
+    }
+
+    fn argv(text: &str) -> Vec<String> {
+        script_of(text).0.unwrap().argv
+    }
+
+    // F42: the R31 table (level-1 words, then argv).
+    #[test]
+    fn r31_script_argv_table() {
+        assert_eq!(
+            argv("script \"/bin/echo 'a b' c\\\"d\\\" e\\\\ f\""),
+            ["/bin/echo", "a b", "cd", "e f"]
+        );
+        assert_eq!(argv("script /bin/echo\\ x\\ y"), ["/bin/echo", "x", "y"]);
+        assert_eq!(
+            argv("script '/bin/echo \"q r\" s'"),
+            ["/bin/echo", "q r", "s"]
+        );
+        assert_eq!(
+            argv("script \"/bin/echo \\x41\\x4a\\102\\cA\\t\\|\\e\\|\\$\\|\\z\""),
+            ["/bin/echo", "AJB\u{1}", "|e|$|z"]
+        );
+        assert_eq!(argv("script \"/bin/echo a\\#b\""), ["/bin/echo", "a#b"]);
+        assert_eq!(
+            argv("script \"/bin/echo a\\\\\\\\b\""),
+            ["/bin/echo", "a\\b"]
+        );
+        let (s, m) = script_of("script \"/bin/echo $HOME\"");
+        assert_eq!(s.unwrap().argv, ["/bin/echo", "$HOME"]);
+        assert!(m.is_empty(), "{m:?}");
+        // `\#` outside double quotes: keepalived's VRRP process cuts the line there.
+        let (s, m) = script_of("script /bin/echo\\#x");
+        assert_eq!(s.unwrap().argv, ["/bin/echo"]);
+        assert_eq!(m.len(), 1, "{m:?}");
+    }
+
+    #[test]
+    fn r31_user_group_and_extra_words() {
+        let (s, m) = script_of("script \"/bin/echo #notcomment\" user");
+        let s = s.unwrap();
+        assert_eq!(s.argv, ["/bin/echo", "#notcomment"]);
+        assert_eq!((s.user, s.group), (None, None));
+        assert_eq!(
+            m,
+            ["`script`: keepalived runs only `/bin/echo #notcomment` and ignores `user` | put the command and its arguments in double quotes: `script \"/bin/echo #notcomment user\"`"]
+        );
+        let (s, m) = script_of("notify_master \"/x.sh a\" root wheel extra");
+        let s = s.unwrap();
+        assert_eq!(s.argv, ["/x.sh", "a"]);
+        assert_eq!(s.command, "/x.sh a");
+        assert_eq!(
+            (s.user.as_deref(), s.group.as_deref()),
+            (Some("root"), Some("wheel"))
+        );
+        assert_eq!(m.len(), 1);
+        assert!(m[0].contains("`extra` is ignored"));
+        let (s, m) = script_of("notify_master /usr/bin/foo arg1");
+        assert_eq!(s.unwrap().user.as_deref(), Some("arg1"));
+        assert!(m.is_empty());
+        let (s, m) = script_of("notify_backup /usr/bin/foo -x");
+        assert_eq!(s.unwrap().user.as_deref(), Some("-x"));
+        assert_eq!(m.len(), 1);
+        assert!(m[0].contains("`-x` is read as the user"));
+    }
+
+    // F43 and R30's failures.
+    #[test]
+    fn r31_scripts_keepalived_drops_or_crashes_on() {
+        let (s, m) = script_of("notify_master");
+        assert!(s.is_none());
+        assert_eq!(m[0], "`notify_master` needs a command | write `notify_master \"/path/to/program arguments\"`");
+        let (s, m) = script_of("notify_master \"\"");
+        assert!(s.is_none());
+        assert_eq!(m, ["`notify_master` has an empty command"]);
+        let (s, m) = script_of("notify_master \"'open\"");
+        assert!(s.is_none());
+        assert!(m[0].contains("the command `'open`: a `'` is never closed"));
+        let (s, m) = script_of("misc_path /x\\\\ a'b");
+        assert!(s.is_none());
+        assert!(m[0].contains("crashes"), "{m:?}");
+        // Single quotes around `#`: keepalived cuts the comment and crashes; ha reads the
+        // plain intent and the lexer warns.
+        let (s, m) = script_of("script '/bin/echo #comment'");
+        assert_eq!(s.unwrap().argv, ["/bin/echo", "#comment"]);
+        assert_eq!(m.len(), 1);
+        assert!(m[0].contains("inside single quotes"));
+    }
+
+    // R32: the `<` form runs through /bin/sh.
+    #[test]
+    fn r32_shell_form() {
+        assert!(script_of("script \"</etc/passwd\"").0.unwrap().via_shell());
+        assert!(script_of("script \"<\\\\ /etc/passwd\"")
+            .0
+            .unwrap()
+            .via_shell());
+        assert!(!script_of("script \"< /etc/passwd\"").0.unwrap().via_shell());
+        assert!(!script_of("script /bin/true").0.unwrap().via_shell());
     }
 
     #[test]

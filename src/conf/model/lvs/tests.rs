@@ -739,11 +739,20 @@ fn http_checker_mistakes() {
             "`SSL_GET` has no `url` to fetch; the checker is ignored",
         ],
     );
-    let p = clean(&one(
-        "",
-        "SSL_GET {\n enable_sni\n url {\n path /\n regex \"up+\"\n regex_options caseless dotall\n regex_max_offset 100\n }\n }",
-        "",
-    ));
+    // The regex is read (and checked) but ha does not match it yet: each keyword warns.
+    let p = expect(
+        &one(
+            "",
+            "SSL_GET {\n enable_sni\n url {\n path /\n regex \"up+\"\n regex_options caseless dotall\n regex_max_offset 100\n }\n }",
+            "",
+        ),
+        &[
+            "`regex` is accepted but ha does not act on it",
+            "`regex_options` is accepted but ha does not act on it",
+            "`regex_max_offset` is accepted but ha does not act on it",
+        ],
+    );
+    assert_eq!(p.diags.len(), 3, "{}", msgs(&p).join("\n"));
     let Checker::SslGet(h) = &first_vs(&p).real_servers[0].checkers[1] else {
         panic!()
     };

@@ -201,6 +201,10 @@ pub const TABLE: &[Kw<HttpCheck>] = checker_table!(HttpCheck; conn;
     Kw::new("url", read_url),
 );
 
+/// The body regex needs a PCRE-compatible engine the check engine does not have yet.
+const REGEX_WHY: &str =
+    "ha's HTTP checks do not match the body against a regex yet; status and digest are checked";
+
 pub const URL_TABLE: &[Kw<Url>] = &[
     Kw::new("path", |u, n, cx| {
         if let Some(v) = cx.string(n) {
@@ -250,15 +254,15 @@ pub const URL_TABLE: &[Kw<Url>] = &[
             u.set.virtualhost = Some(v)
         }
     }),
-    Kw::new("regex", |u, n, cx| {
+    Kw::not_acted_on("regex", REGEX_WHY, |u, n, cx| {
         if let Some(v) = cx.string(n) {
             u.set.regex = Some(v)
         }
     }),
-    Kw::new("regex_no_match", |u, n, cx| {
+    Kw::not_acted_on("regex_no_match", REGEX_WHY, |u, n, cx| {
         u.set.regex_no_match = cx.flag(n).then_some(n.keyword.span)
     }),
-    Kw::new("regex_options", |u, n, cx| {
+    Kw::not_acted_on("regex_options", REGEX_WHY, |u, n, cx| {
         let Some(args) = cx.args(n, 1, None) else {
             return;
         };
@@ -276,17 +280,17 @@ pub const URL_TABLE: &[Kw<Url>] = &[
             }
         }
     }),
-    Kw::new("regex_min_offset", |u, n, cx| {
+    Kw::not_acted_on("regex_min_offset", REGEX_WHY, |u, n, cx| {
         if let Some(v) = cx.uint(n, 0, u64::MAX) {
             u.set.regex_min_offset = Some((v, n.keyword.span))
         }
     }),
-    Kw::new("regex_max_offset", |u, n, cx| {
+    Kw::not_acted_on("regex_max_offset", REGEX_WHY, |u, n, cx| {
         if let Some(v) = cx.uint(n, 0, u64::MAX - 1) {
             u.set.regex_max_offset = Some((v, n.keyword.span))
         }
     }),
-    Kw::new("regex_stack", |u, n, cx| {
+    Kw::not_acted_on("regex_stack", REGEX_WHY, |u, n, cx| {
         let Some(args) = cx.args(n, 2, Some(2)) else {
             return;
         };
