@@ -55,7 +55,7 @@ pub fn run(a: &RunArgs) -> Result<Exit, CliError> {
         )
         .with_hint(format!("check it with `ha run -t -f {}`", a.file.display())));
     }
-    let parsed = conf::load(
+    let parsed = load_and_check_host(
         &a.file,
         &LoadOptions {
             config_id: a.config_id.clone(),
@@ -77,6 +77,15 @@ pub fn run(a: &RunArgs) -> Result<Exit, CliError> {
     } else {
         Exit::Ok
     })
+}
+
+/// Reads the configuration and adds the findings that depend on this host (interfaces,
+/// scripts, users): what `-t` reports.
+pub fn load_and_check_host(file: &std::path::Path, opts: &LoadOptions) -> Parsed {
+    let mut parsed = conf::load(file, opts);
+    let mut cx = conf::schema::Cx::new(&mut parsed.diags);
+    conf::env::check(&parsed.config, &conf::env::SystemHost::new(), &mut cx);
+    parsed
 }
 
 /// Every finding, in file order.

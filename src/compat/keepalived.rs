@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::getopt::{self, HasArg, Item, LongOpt};
-use crate::cli::run::{write_findings, DEFAULT_CONFIG};
-use crate::conf::{self, LoadOptions};
+use crate::cli::run::{load_and_check_host, write_findings, DEFAULT_CONFIG};
+use crate::conf::LoadOptions;
 
 /// keepalived's option string (Debian's build: VRRP, LVS, BFD, SNMP).
 const SHORTS: &str = "vhlndu:DRS:f:p:i:es:mM::g::Gt::PCr:VXac:ITBb:xA:";
@@ -168,7 +168,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         return ExitCode::from(EXIT_FATAL);
     }
     let file = o.file.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
-    let parsed = conf::load(
+    let parsed = load_and_check_host(
         &file,
         &LoadOptions {
             config_id: o.config_id,
