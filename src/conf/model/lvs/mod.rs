@@ -84,7 +84,7 @@ pub fn catalogue() -> Vec<(String, Vec<(&'static str, Status)>)> {
 }
 
 /// An address family, as `ip_family` and `fwmark N inet|inet6` write it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Family {
     Inet,

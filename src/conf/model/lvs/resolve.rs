@@ -848,15 +848,19 @@ fn weights_note(vs: &VirtualServer, cx: &mut Cx) {
 
 /// Two virtual servers for the same IPVS service.
 fn duplicate_services(all: &[VirtualServer], cx: &mut Cx) {
-    for (i, vs) in all.iter().enumerate() {
-        let key = service_key(vs);
-        if let Some(first) = all[..i].iter().find(|v| service_key(v) == key) {
+    // A map, not a pairwise scan: configs with 10,000 services are real.
+    let mut seen: std::collections::HashMap<_, &VirtualServer> =
+        std::collections::HashMap::with_capacity(all.len());
+    for vs in all {
+        if let Some(first) = seen.get(&service_key(vs)).copied() {
             cx.warning(
                 vs.span,
                 format!("virtual server {} is defined twice", vs.label()),
             )
             .related(first.span, "the first definition")
             .hint("IPVS has one service per address, port and protocol (or fwmark and family): merge the blocks");
+        } else {
+            seen.insert(service_key(vs), vs);
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::conf::schema::{ignore, Cx, Kw, Script};
 use crate::conf::source::Span;
 
 /// What the virtual server balances.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Service {
     /// `virtual_server 10.0.0.1 80`; no port (or 0) = every port, which needs persistence.
@@ -95,7 +95,7 @@ pub struct SchedFlags {
     pub mh_fallback: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Protocol {
     Tcp,
