@@ -13,11 +13,11 @@ python3 benches/gen_conf.py "$vs" "$rs" > "$work/big.conf"
 lines=$(wc -l < "$work/big.conf")
 
 measure() { # label, command...
-    local label=$1 best="" rss=0 out t m rc
+    local label=$1 best="" rss=0 t m rc
     shift
     for _ in $(seq "$runs"); do
-        out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 ) && rc=0 || rc=$?
-        read -r t m <<<"$(tail -n1 <<<"$out")"
+        /usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>&1 && rc=0 || rc=$?
+        read -r t m < <(tail -n1 "$work/time")
         if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$t; fi
         [ "$m" -gt "$rss" ] && rss=$m
     done
