@@ -635,6 +635,19 @@ mod tests {
     }
 
     #[test]
+    fn default_config_id_is_the_short_host_name() {
+        let id = host_config_id();
+        assert!(!id.contains('.'));
+        assert_eq!(LoadOptions::default().effective_config_id(), id);
+        let given = LoadOptions {
+            config_id: Some(String::new()),
+            all_config: true,
+        };
+        assert_eq!(given.effective_config_id(), "");
+        assert_eq!(given.initial_include_check(), INCLUDE_ALL);
+    }
+
+    #[test]
     fn fnmatch_basics() {
         assert!(fnmatch(b"*.conf", b"a.conf"));
         assert!(!fnmatch(b"*.conf", b"a.confx"));

@@ -2755,6 +2755,28 @@ mod tests {
     }
 
     #[test]
+    fn exact_columns_after_conditionals_and_in_residues() {
+        let (lines, _) = run_text("@vm  router_id x\nvrrp_instance v { state MASTER }\n", "vm");
+        let cols: Vec<(u32, u32)> = lines
+            .iter()
+            .flat_map(|l| l.tokens.iter().map(|t| (t.span.line, t.span.col)))
+            .collect();
+        assert_eq!(
+            cols,
+            [
+                (1, 6),
+                (1, 16),
+                (2, 1),
+                (2, 15),
+                (2, 17),
+                (2, 19),
+                (2, 25),
+                (2, 32)
+            ]
+        );
+    }
+
+    #[test]
     fn generated_tokens_get_the_whole_originating_line() {
         let (lines, _) = run_text("$V=10\npriority $V\n~SEQ(i,1,2) p $i\n", "vm");
         let p = &lines[0];
