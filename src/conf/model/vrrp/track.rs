@@ -183,6 +183,30 @@ fn track_line(cx: &mut Cx, line: &Node, kind: TrackKind) -> Option<TrackRef> {
 
 /// A weight keyword with optional `reverse`: `weight W [reverse]` in vrrp_script,
 /// track_file, vrrp_track_process and bfd_instance.
+/// `weight W [reverse]` of track_file and vrrp_track_process blocks, where the first one
+/// given wins (as in keepalived).
+fn first_weight(
+    cx: &mut Cx,
+    n: &Node,
+    weight: &mut i32,
+    reverse: &mut bool,
+    span: &mut Option<Span>,
+) {
+    if let Some(first) = *span {
+        cx.warning(
+            n.keyword.span,
+            "`weight` is given twice; the first one is used",
+        )
+        .related(first, "first given here");
+        return;
+    }
+    if let Some((w, r)) = weight_kw(cx, n, -254, 254) {
+        *weight = w;
+        *reverse = r;
+        *span = Some(n.keyword.span);
+    }
+}
+
 pub fn weight_kw(cx: &mut Cx, node: &Node, min: i64, max: i64) -> Option<(i32, bool)> {
     let args = cx.args(node, 1, Some(2))?;
     let w = cx.int_token("weight", &args[0], min, max)?;
@@ -427,19 +451,7 @@ pub const TRACK_FILE: &[Kw<TrackFile>] = &[
         }
     }),
     Kw::new("weight", |f, n, cx| {
-        if let Some(first) = f.weight_span {
-            cx.warning(
-                n.keyword.span,
-                "`weight` is given twice; the first one is used",
-            )
-            .related(first, "first given here");
-            return;
-        }
-        if let Some((w, r)) = weight_kw(cx, n, -254, 254) {
-            f.weight = w;
-            f.reverse = r;
-            f.weight_span = Some(n.keyword.span);
-        }
+        first_weight(cx, n, &mut f.weight, &mut f.reverse, &mut f.weight_span)
     }),
     Kw::new("init_file", |f, n, cx| {
         let Some(args) = cx.args(n, 0, Some(2)) else {
@@ -600,19 +612,7 @@ pub const TRACK_PROCESS: &[Kw<TrackProcess>] = &[
         }
     }),
     Kw::new("weight", |p, n, cx| {
-        if let Some(first) = p.weight_span {
-            cx.warning(
-                n.keyword.span,
-                "`weight` is given twice; the first one is used",
-            )
-            .related(first, "first given here");
-            return;
-        }
-        if let Some((w, r)) = weight_kw(cx, n, -254, 254) {
-            p.weight = w;
-            p.reverse = r;
-            p.weight_span = Some(n.keyword.span);
-        }
+        first_weight(cx, n, &mut p.weight, &mut p.reverse, &mut p.weight_span)
     }),
     Kw::new("quorum", |p, n, cx| {
         if let Some(v) = cx.uint(n, 1, 65535) {
