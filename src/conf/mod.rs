@@ -14,14 +14,12 @@ pub mod source;
 
 use std::path::Path;
 
-use ast::Node;
 use diag::Diagnostics;
 use source::Sources;
 
-/// A configuration read from text: its sources, tree, model and findings.
+/// A configuration read from text: its sources, model and findings.
 pub struct Parsed {
     pub sources: Sources,
-    pub nodes: Vec<Node>,
     pub config: model::Config,
     pub diags: Diagnostics,
 }
@@ -60,9 +58,10 @@ pub fn preprocess_str(
 fn finish(sources: Sources, lines: Vec<ast::Line>, mut diags: Diagnostics) -> Parsed {
     let nodes = ast::build(lines, &mut diags);
     let config = model::read(&nodes, &mut schema::Cx::new(&mut diags));
+    // The tree is not kept: the model holds what the daemon needs, the spans what messages need.
+    drop(nodes);
     Parsed {
         sources,
-        nodes,
         config,
         diags,
     }

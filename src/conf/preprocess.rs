@@ -3678,7 +3678,7 @@ mod tests {
         for d in parsed.diags.iter() {
             let _ = crate::conf::diag::render(d, &parsed.sources);
         }
-        parsed.nodes.len()
+        parsed.diags.len()
     }
 
     #[test]
