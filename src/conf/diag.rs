@@ -17,7 +17,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    fn word(self) -> &'static str {
+    pub fn word(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -44,6 +44,14 @@ impl Diagnostic {
             message: message.into(),
             hint: None,
             related: Vec::new(),
+        }
+    }
+
+    /// `severity: message | hint` on one line, without the place (tests and summaries).
+    pub fn one_line(&self) -> String {
+        match &self.hint {
+            Some(h) => format!("{}: {} | {h}", self.severity.word(), self.message),
+            None => format!("{}: {}", self.severity.word(), self.message),
         }
     }
 

@@ -6,26 +6,13 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use super::*;
-use crate::conf::diag::{Diagnostics, Severity};
+use crate::conf::diag::{Diagnostic, Diagnostics};
 use crate::conf::source::FileId;
 use crate::conf::{ast, lexer, parse_str};
 
 /// The findings as `severity: message | hint`.
 fn messages(diags: &Diagnostics) -> Vec<String> {
-    diags
-        .iter()
-        .map(|d| {
-            let sev = match d.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Note => "note",
-            };
-            match &d.hint {
-                Some(h) => format!("{sev}: {} | {h}", d.message),
-                None => format!("{sev}: {}", d.message),
-            }
-        })
-        .collect()
+    diags.iter().map(Diagnostic::one_line).collect()
 }
 
 fn read_with(text: &str) -> (Global, Diagnostics) {

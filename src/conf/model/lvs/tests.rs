@@ -2,7 +2,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::*;
-use crate::conf::diag::Severity;
+use crate::conf::diag::Diagnostic;
 use crate::conf::{parse_str, Parsed};
 
 fn parse(text: &str) -> Parsed {
@@ -11,20 +11,7 @@ fn parse(text: &str) -> Parsed {
 
 /// Every finding as `severity: message | hint`.
 fn msgs(p: &Parsed) -> Vec<String> {
-    p.diags
-        .iter()
-        .map(|d| {
-            let sev = match d.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Note => "note",
-            };
-            match &d.hint {
-                Some(h) => format!("{sev}: {} | {h}", d.message),
-                None => format!("{sev}: {}", d.message),
-            }
-        })
-        .collect()
+    p.diags.iter().map(Diagnostic::one_line).collect()
 }
 
 /// The findings of `text` must include each of `want` (as substrings, in any order).

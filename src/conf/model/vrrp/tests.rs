@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::*;
-use crate::conf::diag::Severity;
+use crate::conf::diag::{Diagnostic, Severity};
 use crate::conf::{parse_str, Parsed};
 
 fn parse(text: &str) -> Parsed {
@@ -14,20 +14,7 @@ fn parse(text: &str) -> Parsed {
 
 /// Findings as `severity: message [| hint]`, in order.
 fn findings(p: &Parsed) -> Vec<String> {
-    p.diags
-        .iter()
-        .map(|d| {
-            let sev = match d.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Note => "note",
-            };
-            match &d.hint {
-                Some(h) => format!("{sev}: {} | {h}", d.message),
-                None => format!("{sev}: {}", d.message),
-            }
-        })
-        .collect()
+    p.diags.iter().map(Diagnostic::one_line).collect()
 }
 
 /// An instance with everything it needs, plus `extra` lines inside it.
