@@ -568,6 +568,7 @@ fn hex_value(h: u8) -> u8 {
 /// Preprocesses a whole text as the configuration's only file (no file system: includes are
 /// looked for in the current directory; the host's config id), with token spans in `file`.
 /// For tests of later stages; `conf::parse_str` is the full pipeline.
+#[cfg(test)]
 pub fn lex_text(
     text: &str,
     file: super::source::FileId,

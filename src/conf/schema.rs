@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::ast::{Node, Token};
-use super::diag::{did_you_mean, Diagnostic, Diagnostics, Severity};
+use super::diag::{did_you_mean, Diagnostic, Diagnostics};
 use super::source::Span;
 
 /// What ha does with a keyword.
@@ -552,10 +552,6 @@ impl<'d> Cx<'d> {
     pub fn environment(&mut self, span: Span, msg: impl Into<String>) -> &mut Diagnostic {
         self.diags.warning(span, msg)
     }
-
-    pub fn count(&self, sev: Severity) -> usize {
-        self.diags.count(sev)
-    }
 }
 
 /// `connect_ip192.168.1.1` → `connect_ip 192.168.1.1`: a keyword glued to its address.
@@ -763,7 +759,7 @@ mod tests {
                 "`snmp_thing` is accepted but ha does not act on it: SNMP is not supported"
             ]
         );
-        assert_eq!(diags.count(Severity::Warning), 2);
+        assert_eq!(diags.count(crate::conf::diag::Severity::Warning), 2);
     }
 
     #[test]
