@@ -10,3 +10,4 @@ pub mod genhash;
 pub mod hexdump;
 pub mod net;
 pub mod rsarp;
+pub mod wire;
