@@ -4,11 +4,12 @@
 
 use super::diag::Diagnostics;
 use super::source::Span;
+use super::text::Text;
 
 /// One word of the configuration after preprocessing, with where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
-    pub text: String,
+    pub text: Text,
     pub span: Span,
     /// Written in double quotes: never a brace, comment or keyword marker.
     pub quoted: bool,
@@ -24,7 +25,7 @@ impl Token {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
     /// The logical line as keepalived's handlers see it (script keywords re-parse it).
-    pub text: String,
+    pub text: Text,
     pub tokens: Vec<Token>,
 }
 
@@ -35,7 +36,7 @@ pub struct Node {
     pub args: Vec<Token>,
     pub block: Option<Block>,
     /// The statement's logical line (without braces), for keywords that re-parse it.
-    pub text: String,
+    pub text: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,17 +64,50 @@ impl Node {
 
 /// Builds the tree; brace mistakes become diagnostics and the tree stays usable.
 pub fn build(lines: impl IntoIterator<Item = Line>, diags: &mut Diagnostics) -> Vec<Node> {
-    let mut b = Builder {
-        stack: vec![Frame {
-            open: None,
-            items: Vec::new(),
-        }],
-        diags,
-        text: None,
-    };
+    let mut b = TreeBuilder::new();
     for line in lines {
+        b.line(line, diags);
+    }
+    b.finish(diags)
+}
+
+/// Builds the tree line by line. Finished top-level statements can be taken out as soon as
+/// they are complete ([`TreeBuilder::take_finished`]), so a large configuration is never
+/// held as one whole tree.
+pub struct TreeBuilder {
+    stack: Vec<Frame>,
+    /// The current line's text when it holds one statement and no brace.
+    text: Option<Text>,
+}
+
+impl Default for TreeBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TreeBuilder {
+    pub fn new() -> Self {
+        TreeBuilder {
+            stack: vec![Frame {
+                open: None,
+                items: Vec::new(),
+            }],
+            text: None,
+        }
+    }
+
+    /// Adds one logical line.
+    pub fn line(&mut self, line: Line, diags: &mut Diagnostics) {
+        let mut b = Builder { tree: self, diags };
         let has_brace = line.tokens.iter().any(|t| t.is("{") || t.is("}"));
-        b.text = (!has_brace).then_some(line.text);
+        if !has_brace {
+            // The common case: the line is one statement, its token list becomes the node's.
+            b.tree.text = Some(line.text);
+            b.emit(line.tokens);
+            return;
+        }
+        b.tree.text = None;
         let mut stmt: Vec<Token> = Vec::new();
         let mut at_line_start = true;
         for tok in line.tokens {
@@ -89,7 +123,25 @@ pub fn build(lines: impl IntoIterator<Item = Line>, diags: &mut Diagnostics) -> 
         }
         b.emit(stmt);
     }
-    b.finish()
+
+    /// The top-level statements that are complete: every one before the last, since a `{`
+    /// on the next line may still open the last one's block.
+    pub fn take_finished(&mut self) -> std::vec::Drain<'_, Node> {
+        // Inside a block, the last top-level statement is the one whose block is open.
+        let items = &mut self.stack[0].items;
+        let done = items.len().saturating_sub(1);
+        items.drain(..done)
+    }
+
+    /// Closes what is still open (each unclosed block is an error) and returns the
+    /// statements not yet taken.
+    pub fn finish(mut self, diags: &mut Diagnostics) -> Vec<Node> {
+        Builder {
+            tree: &mut self,
+            diags,
+        }
+        .finish()
+    }
 }
 
 struct Frame {
@@ -98,28 +150,27 @@ struct Frame {
     items: Vec<Node>,
 }
 
-struct Builder<'d> {
-    stack: Vec<Frame>,
+struct Builder<'t, 'd> {
+    tree: &'t mut TreeBuilder,
     diags: &'d mut Diagnostics,
-    /// The current line's text when it holds one statement and no brace.
-    text: Option<String>,
 }
 
-impl Builder<'_> {
+impl Builder<'_, '_> {
     fn top(&mut self) -> &mut Frame {
-        let last = self.stack.len() - 1;
-        &mut self.stack[last]
+        let last = self.tree.stack.len() - 1;
+        &mut self.tree.stack[last]
     }
 
     fn emit(&mut self, stmt: Vec<Token>) {
         if stmt.is_empty() {
             return;
         }
-        let text = self.text.take().unwrap_or_else(|| {
+        let text = self.tree.text.take().unwrap_or_else(|| {
             stmt.iter()
                 .map(|t| t.text.as_str())
                 .collect::<Vec<_>>()
                 .join(" ")
+                .into()
         });
         let mut it = stmt.into_iter();
         if let Some(keyword) = it.next() {
@@ -157,23 +208,23 @@ impl Builder<'_> {
                 },
                 args: Vec::new(),
                 block: None,
-                text: String::new(),
+                text: Text::new(),
             });
         }
-        self.stack.push(Frame {
+        self.tree.stack.push(Frame {
             open: Some(at),
             items: Vec::new(),
         });
     }
 
     fn close_block(&mut self, at: Span) {
-        if self.stack.len() == 1 {
+        if self.tree.stack.len() == 1 {
             self.diags
                 .error(at, "`}` closes no block")
                 .hint("remove it, or look for a `{` missing above");
             return;
         }
-        let frame = self.stack.pop().unwrap_or(Frame {
+        let frame = self.tree.stack.pop().unwrap_or(Frame {
             open: None,
             items: Vec::new(),
         });
@@ -202,14 +253,14 @@ impl Builder<'_> {
                 },
                 args: Vec::new(),
                 block: Some(block),
-                text: String::new(),
+                text: Text::new(),
             }),
         }
     }
 
     fn finish(mut self) -> Vec<Node> {
-        while self.stack.len() > 1 {
-            let frame = self.stack.pop().unwrap_or(Frame {
+        while self.tree.stack.len() > 1 {
+            let frame = self.tree.stack.pop().unwrap_or(Frame {
                 open: None,
                 items: Vec::new(),
             });
@@ -218,7 +269,7 @@ impl Builder<'_> {
                     .top()
                     .items
                     .last()
-                    .map(|n| n.keyword.text.clone())
+                    .map(|n| n.keyword.text.to_string())
                     .unwrap_or_default();
                 self.diags
                     .error(open, format!("the block of `{owner}` is never closed"))
@@ -226,7 +277,7 @@ impl Builder<'_> {
             }
             self.attach(frame, None);
         }
-        self.stack.pop().map(|f| f.items).unwrap_or_default()
+        self.tree.stack.pop().map(|f| f.items).unwrap_or_default()
     }
 }
 
@@ -240,7 +291,7 @@ mod tests {
         text.lines()
             .enumerate()
             .map(|(i, l)| Line {
-                text: l.to_string(),
+                text: l.into(),
                 tokens: l
                     .split_whitespace()
                     .map(|w| Token {

@@ -13,6 +13,7 @@
 
 use super::ast::Token;
 use super::source::Span;
+use super::text::Text;
 
 /// Stands for a `{` that must not act as a block delimiter (the braces of a `${...}` that
 /// was not substituted). Turned back into `{` when the line is tokenized.
@@ -427,7 +428,7 @@ pub fn tokenize(text: &str, cols: Option<&Cols>, whole: Span) -> Tokenized {
         let span = spans(start, i);
         tokens.push(Token {
             text: if ascii {
-                content.to_string()
+                Text::from(content)
             } else {
                 restore_braces(content)
             },
@@ -442,11 +443,11 @@ pub fn tokenize(text: &str, cols: Option<&Cols>, whole: Span) -> Tokenized {
 }
 
 /// The text with [`PROTECTED_OPEN`]/[`PROTECTED_CLOSE`] turned back into braces.
-pub fn restore_braces(s: &str) -> String {
+pub fn restore_braces(s: &str) -> Text {
     if s.is_ascii() || !s.contains([PROTECTED_OPEN, PROTECTED_CLOSE]) {
-        return s.to_string();
+        return Text::from(s);
     }
-    s.replace(PROTECTED_OPEN, "{").replace(PROTECTED_CLOSE, "}")
+    Text::from(s.replace(PROTECTED_OPEN, "{").replace(PROTECTED_CLOSE, "}"))
 }
 
 /// Why [`qe_split`] failed.
@@ -622,7 +623,7 @@ mod tests {
         tokenize(s, None, Span::new(FileId(0), 1, 1, 1))
             .tokens
             .into_iter()
-            .map(|t| t.text)
+            .map(|t| t.text.into())
             .collect()
     }
 

@@ -75,8 +75,15 @@ pub fn preprocess_text(
     text: &str,
     opts: &LoadOptions,
 ) -> (Sources, Vec<Line>, Diagnostics) {
+    let (mut sources, mut diags, mains) = open_text(name, text);
+    let lines = preprocess::run(&mut sources, &mut diags, opts, mains);
+    (sources, lines, diags)
+}
+
+/// The sources, early findings and main file of configuration text, ready to preprocess.
+pub(crate) fn open_text(name: &str, text: &str) -> (Sources, Diagnostics, Vec<MainFile>) {
     let mut sources = Sources::new();
-    let mut diags = Diagnostics::new();
+    let diags = Diagnostics::new();
     let path = Path::new(name);
     let id = sources.add(path, text.to_string(), None);
     let main = MainFile {
@@ -85,13 +92,20 @@ pub fn preprocess_text(
         canonical: None,
         lossy: false,
     };
-    let lines = preprocess::run(&mut sources, &mut diags, opts, vec![main]);
-    (sources, lines, diags)
+    (sources, diags, vec![main])
 }
 
 /// Reads the configuration at `path` (a file, or a glob matching several: all are read in
 /// order, as keepalived does) with its includes, and preprocesses it.
 pub fn preprocess_path(path: &Path, opts: &LoadOptions) -> (Sources, Vec<Line>, Diagnostics) {
+    let (mut sources, mut diags, mains) = open_path(path);
+    let lines = preprocess::run(&mut sources, &mut diags, opts, mains);
+    (sources, lines, diags)
+}
+
+/// The sources, early findings and main files of the configuration at `path` (a file, or a
+/// glob matching several), ready to preprocess.
+pub(crate) fn open_path(path: &Path) -> (Sources, Diagnostics, Vec<MainFile>) {
     let mut sources = Sources::new();
     let mut diags = Diagnostics::new();
     let mut mains = Vec::new();
@@ -159,8 +173,7 @@ pub fn preprocess_path(path: &Path, opts: &LoadOptions) -> (Sources, Vec<Line>, 
             }
         }
     }
-    let lines = preprocess::run(&mut sources, &mut diags, opts, mains);
-    (sources, lines, diags)
+    (sources, diags, mains)
 }
 
 /// The directory relative includes of `path` are resolved against: its parent, or the

@@ -11,6 +11,7 @@ pub mod model;
 pub mod preprocess;
 pub mod schema;
 pub mod source;
+pub mod text;
 
 use std::path::Path;
 
@@ -29,8 +30,8 @@ pub use loader::LoadOptions;
 /// Reads the configuration at `path` with its includes (keepalived's `-f`: `path` may be a
 /// glob; every match is read, in order), then builds the tree and the model.
 pub fn load(path: &Path, opts: &LoadOptions) -> Parsed {
-    let (sources, lines, diags) = loader::preprocess_path(path, opts);
-    finish(sources, lines, diags)
+    let (sources, diags, mains) = loader::open_path(path);
+    pipeline(sources, diags, mains, opts)
 }
 
 /// Reads configuration text (tests, `-` on stdin) with the host's config id. It goes through
@@ -42,8 +43,8 @@ pub fn parse_str(name: &str, text: &str) -> Parsed {
 
 /// [`parse_str`] with options (config id, `-e`).
 pub fn parse_str_with(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
-    let (sources, lines, diags) = loader::preprocess_text(name, text, opts);
-    finish(sources, lines, diags)
+    let (sources, diags, mains) = loader::open_text(name, text);
+    pipeline(sources, diags, mains, opts)
 }
 
 /// The logical lines of configuration text, before the tree is built (tests, benchmarks).
@@ -55,11 +56,38 @@ pub fn preprocess_str(
     loader::preprocess_text(name, text, opts)
 }
 
-fn finish(sources: Sources, lines: Vec<ast::Line>, mut diags: Diagnostics) -> Parsed {
-    let nodes = ast::build(lines, &mut diags);
-    let config = model::read(&nodes, &mut schema::Cx::new(&mut diags));
-    // The tree is not kept: the model holds what the daemon needs, the spans what messages need.
-    drop(nodes);
+/// Preprocessing, tree building and model reading run as one stream: each top-level block
+/// is read into the model as soon as it is complete and its tree is dropped, so memory holds
+/// the sources and the model, never the whole tree or all the lines.
+fn pipeline(
+    mut sources: Sources,
+    mut diags: Diagnostics,
+    mains: Vec<preprocess::MainFile>,
+    opts: &LoadOptions,
+) -> Parsed {
+    let mut tree = ast::TreeBuilder::new();
+    let mut reader = model::Reader::new();
+    preprocess::run_streaming(
+        &mut sources,
+        &mut diags,
+        opts,
+        mains,
+        &mut |lines, diags| {
+            for line in lines.drain(..) {
+                tree.line(line, diags);
+            }
+            let mut cx = schema::Cx::new(diags);
+            for node in tree.take_finished() {
+                reader.top_level(&node, &mut cx);
+            }
+        },
+    );
+    let rest = tree.finish(&mut diags);
+    let mut cx = schema::Cx::new(&mut diags);
+    for node in rest {
+        reader.top_level(&node, &mut cx);
+    }
+    let config = reader.finish(&mut cx);
     Parsed {
         sources,
         config,

@@ -26,6 +26,7 @@ use super::lexer::{
 };
 use super::loader::{self, GlobMatch, LoadOptions, MatchProblem};
 use super::source::{FileId, Sources, Span};
+use super::text::Text;
 
 /// keepalived reads lines of at most this many bytes (R1).
 pub const KEEPALIVED_LINE_MAX: usize = 1023;
@@ -61,13 +62,34 @@ pub struct MainFile {
     pub lossy: bool,
 }
 
-/// Runs the preprocessor over `mains` (already in `sources`) and their includes.
+/// Logical lines are handed on in batches of this many, so a large configuration never
+/// exists as one list of lines.
+const BATCH: usize = 1024;
+
+/// Runs the preprocessor over `mains` (already in `sources`) and their includes, and returns
+/// every logical line.
 pub fn run(
     sources: &mut Sources,
     diags: &mut Diagnostics,
     opts: &LoadOptions,
     mains: Vec<MainFile>,
 ) -> Vec<Line> {
+    let mut all = Vec::new();
+    run_streaming(sources, diags, opts, mains, &mut |lines, _| {
+        all.append(lines)
+    });
+    all
+}
+
+/// [`run`], handing the logical lines to `sink` in batches as they are made; the sink
+/// drains the batch and may report findings of its own.
+pub fn run_streaming(
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+    opts: &LoadOptions,
+    mains: Vec<MainFile>,
+    sink: &mut dyn FnMut(&mut Vec<Line>, &mut Diagnostics),
+) {
     let check = opts.initial_include_check();
     let mut pre = Pre {
         sources,
@@ -109,13 +131,7 @@ pub fn run(
         env_noted: false,
         muted: false,
     };
-    let physical: usize = pre
-        .mains
-        .iter()
-        .filter_map(|m| pre.sources.file(m.file))
-        .map(|f| f.line_count())
-        .sum();
-    pre.out.reserve(physical + physical / 4);
+    pre.out.reserve(BATCH);
     #[cfg(test)]
     if let Some((per_line, total)) = tests::LIMITS.with(|l| l.get()) {
         pre.limit_per_line = per_line;
@@ -124,9 +140,12 @@ pub fn run(
     pre.install_builtins();
     while pre.fetch() {
         pre.process();
+        if pre.out.len() >= BATCH {
+            sink(&mut pre.out, pre.diags);
+        }
     }
     pre.end_collect();
-    pre.out
+    sink(&mut pre.out, pre.diags);
 }
 
 fn seed() -> u64 {
@@ -1929,7 +1948,7 @@ impl Pre<'_> {
     }
 
     fn parse_seq(&mut self) -> Result<Seq, SeqError> {
-        let text = self.cur.text.clone();
+        let text = self.cur.text.to_string();
         let b = text.as_bytes();
         let mut p = 4;
         let hex = b.get(p) == Some(&b'x');
@@ -2498,7 +2517,7 @@ impl Pre<'_> {
         // The tree keeps the text of statements only; a brace line's text is never read, so
         // it is left empty (a large configuration has hundreds of thousands of them).
         let text = if tokens.len() == 1 && (tokens[0].is("{") || tokens[0].is("}")) {
-            String::new()
+            Text::new()
         } else {
             lexer::restore_braces(&self.cur.text[start..end])
         };
@@ -2593,7 +2612,7 @@ mod tests {
         let (lines, diags) = run_text(text, id);
         let toks = lines
             .iter()
-            .map(|l| l.tokens.iter().map(|t| t.text.clone()).collect())
+            .map(|l| l.tokens.iter().map(|t| t.text.to_string()).collect())
             .collect();
         let msgs = diags
             .iter()
@@ -2721,7 +2740,7 @@ mod tests {
         assert_eq!(diags.count(Severity::Warning), 1);
         // A NUL ends the line (as keepalived), the line numbers stay right.
         let (lines, diags) = run_text("a 1\nb\0us1 x\nc 3", "vm");
-        let words: Vec<_> = lines.iter().map(|l| l.tokens[0].text.clone()).collect();
+        let words: Vec<_> = lines.iter().map(|l| l.tokens[0].text.to_string()).collect();
         assert_eq!(words, ["a", "b", "c"]);
         assert_eq!(lines[1].tokens.len(), 1);
         assert_eq!(lines[2].tokens[0].span.line, 3);

@@ -419,7 +419,7 @@ impl<'d> Cx<'d> {
 
     /// A string value (one word or a quoted string).
     pub fn string(&mut self, node: &Node) -> Option<String> {
-        self.value(node).map(|t| t.text.clone())
+        self.value(node).map(|t| t.text.to_string())
     }
 
     /// An IPv4 or IPv6 address.
@@ -464,7 +464,7 @@ impl<'d> Cx<'d> {
                 .collect::<Vec<_>>()
                 .join(" ")
         } else {
-            node.text.clone()
+            node.text.to_string()
         };
         let words = match shell_words(&text) {
             Ok(w) => w,
@@ -663,7 +663,7 @@ mod tests {
             keyword: toks.next().unwrap(),
             args: toks.collect(),
             block: None,
-            text: words.join(" "),
+            text: words.join(" ").into(),
         }
     }
 

@@ -667,12 +667,19 @@ fn report_insecure(i: &Insecure, security: bool, host: &dyn Host, cx: &mut Cx) {
 
 /// A script with its own user and group words (notify-type keywords, MISC_CHECK `user`).
 /// The model keeps no span for the words: they point at the command.
-fn push<'a>(out: &mut Vec<Use<'a>>, s: Option<&'a Script>, side: Side, what: String) {
+/// `what` is only made for scripts that exist: most of a large configuration's slots are
+/// empty.
+fn push<'a>(
+    out: &mut Vec<Use<'a>>,
+    s: Option<&'a Script>,
+    side: Side,
+    what: impl FnOnce() -> String,
+) {
     if let Some(s) = s {
         out.push(Use {
             script: s,
             side,
-            what,
+            what: what(),
             user: s.user.as_deref().map(|x| (x, s.span)),
             group: s.group.as_deref().map(|x| (x, s.span)),
         });
@@ -699,7 +706,7 @@ fn collect(config: &Config) -> Vec<Use<'_>> {
             Side::Checker,
         ),
     ] {
-        push(&mut out, s.as_ref(), side, format!("global `{kw}`"));
+        push(&mut out, s.as_ref(), side, || format!("global `{kw}`"));
     }
     for vs in &config.vrrp.scripts {
         let Some(s) = &vs.script else { continue };
@@ -721,7 +728,7 @@ fn collect(config: &Config) -> Vec<Use<'_>> {
         });
     }
     for i in &config.vrrp.instances {
-        let owner = format!("vrrp_instance `{}`", i.name);
+        let owner = || format!("vrrp_instance `{}`", i.name);
         for (s, kw) in [
             (&i.notify_master, "notify_master"),
             (&i.notify_backup, "notify_backup"),
@@ -731,16 +738,13 @@ fn collect(config: &Config) -> Vec<Use<'_>> {
             (&i.notify, "notify"),
             (&i.notify_master_rx_lower_pri, "notify_master_rx_lower_pri"),
         ] {
-            push(
-                &mut out,
-                s.as_ref(),
-                Side::Vrrp,
-                format!("`{kw}` of {owner}"),
-            );
+            push(&mut out, s.as_ref(), Side::Vrrp, || {
+                format!("`{kw}` of {}", owner())
+            });
         }
     }
     for sg in &config.vrrp.sync_groups {
-        let owner = format!("vrrp_sync_group `{}`", sg.name);
+        let owner = || format!("vrrp_sync_group `{}`", sg.name);
         for (s, kw) in [
             (&sg.notify_master, "notify_master"),
             (&sg.notify_backup, "notify_backup"),
@@ -748,44 +752,35 @@ fn collect(config: &Config) -> Vec<Use<'_>> {
             (&sg.notify_stop, "notify_stop"),
             (&sg.notify, "notify"),
         ] {
-            push(
-                &mut out,
-                s.as_ref(),
-                Side::Vrrp,
-                format!("`{kw}` of {owner}"),
-            );
+            push(&mut out, s.as_ref(), Side::Vrrp, || {
+                format!("`{kw}` of {}", owner())
+            });
         }
     }
     for vs in &config.lvs.virtual_servers {
-        let owner = format!("virtual_server {}", vs.label());
+        let owner = || format!("virtual_server {}", vs.label());
         for (s, kw) in [
             (&vs.quorum_up, "quorum_up"),
             (&vs.quorum_down, "quorum_down"),
         ] {
-            push(
-                &mut out,
-                s.as_ref(),
-                Side::Checker,
-                format!("`{kw}` of {owner}"),
-            );
+            push(&mut out, s.as_ref(), Side::Checker, || {
+                format!("`{kw}` of {}", owner())
+            });
         }
         for rs in &vs.real_servers {
-            let rso = format!("real_server {} of {owner}", rs.label());
+            let rso = || format!("real_server {} of {}", rs.label(), owner());
             for (s, kw) in [
                 (&rs.notify_up, "notify_up"),
                 (&rs.notify_down, "notify_down"),
             ] {
-                push(
-                    &mut out,
-                    s.as_ref(),
-                    Side::Checker,
-                    format!("`{kw}` of {rso}"),
-                );
+                push(&mut out, s.as_ref(), Side::Checker, || {
+                    format!("`{kw}` of {}", rso())
+                });
             }
             for c in &rs.checkers {
                 if let Checker::Misc(m) = c {
                     // `user` in MISC_CHECK; the model keeps no span for it.
-                    let what = format!("the MISC_CHECK of {rso}");
+                    let what = || format!("the MISC_CHECK of {}", rso());
                     push(&mut out, Some(&m.script), Side::Checker, what);
                 }
             }

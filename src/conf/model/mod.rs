@@ -40,30 +40,61 @@ pub fn ser_opt_secs<S: serde::Serializer>(
 }
 
 pub fn read(nodes: &[Node], cx: &mut Cx) -> Config {
-    let mut config = Config::default();
-    let tables = root_tables();
+    let mut reader = Reader::new();
     for node in nodes {
+        reader.top_level(node, cx);
+    }
+    reader.finish(cx)
+}
+
+/// Reads the configuration one top-level statement at a time (each is read on its own;
+/// what ties them together is settled by [`Reader::finish`]).
+pub struct Reader {
+    config: Config,
+    tables: [&'static [Kw<Config>]; 3],
+}
+
+impl Default for Reader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Reader {
+    pub fn new() -> Self {
+        Reader {
+            config: Config::default(),
+            tables: root_tables(),
+        }
+    }
+
+    pub fn top_level(&mut self, node: &Node, cx: &mut Cx) {
         let name = node.keyword.text.as_str();
-        let kw = tables
+        let kw = self
+            .tables
             .iter()
             .flat_map(|t| t.iter())
             .find(|k| k.name == name && !node.keyword.quoted);
         match kw {
             Some(kw) => cx.walk(
-                &mut config,
+                &mut self.config,
                 std::slice::from_ref(node),
                 std::slice::from_ref(kw),
                 "",
             ),
             None => cx.unknown(
                 node,
-                tables.iter().flat_map(|t| t.iter().map(|k| k.name)),
+                self.tables.iter().flat_map(|t| t.iter().map(|k| k.name)),
                 "",
             ),
         }
     }
-    global::resolve(&mut config, cx);
-    vrrp::resolve(&mut config, cx);
-    lvs::resolve(&mut config, cx);
-    config
+
+    /// Inheritance, defaults that depend on other blocks, and cross-references.
+    pub fn finish(mut self, cx: &mut Cx) -> Config {
+        global::resolve(&mut self.config, cx);
+        vrrp::resolve(&mut self.config, cx);
+        lvs::resolve(&mut self.config, cx);
+        self.config
+    }
 }

@@ -343,8 +343,8 @@ pub const DEFS: &[Kw<Global>] = &[
                 span: n.keyword.span,
             },
             Some(i) => IptablesChains {
-                in_chain: i.text.clone(),
-                out_chain: args.get(1).map(|t| t.text.clone()),
+                in_chain: i.text.to_string(),
+                out_chain: args.get(1).map(|t| t.text.to_string()),
                 span: i.span,
             },
         });
@@ -359,7 +359,7 @@ pub const DEFS: &[Kw<Global>] = &[
                 .hint("set names are at most 30 characters");
             return;
         }
-        g.firewall.vrrp_ipsets = Some(args.iter().map(|t| t.text.clone()).collect());
+        g.firewall.vrrp_ipsets = Some(args.iter().map(|t| t.text.to_string()).collect());
     }),
     Kw::not_acted_on("nftables", FIREWALL, |g, n, cx| {
         lines::nft_table(&mut g.firewall.nftables, "keepalived", n, cx)
@@ -639,19 +639,19 @@ pub const DEFS: &[Kw<Global>] = &[
         if let Some(args) = cx.args(n, 0, Some(1)) {
             g.reload.reload_check_config = Some(
                 args.first()
-                    .map_or_else(|| "/dev/null".to_string(), |t| t.text.clone()),
+                    .map_or_else(|| "/dev/null".to_string(), |t| t.text.to_string()),
             );
         }
     }),
     Kw::not_acted_on("reload_time_file", RELOAD, |g, n, cx| {
         if let Some(t) = cx.value(n) {
-            g.reload.reload_time_file = Some(t.text.clone());
+            g.reload.reload_time_file = Some(t.text.to_string());
         }
     }),
     Kw::not_acted_on("reload_repeat", RELOAD, pure!(reload.reload_repeat)),
     Kw::not_acted_on("reload_file", RELOAD, |g, n, cx| {
         if let Some(args) = cx.args(n, 0, Some(1)) {
-            g.reload.reload_file = Some(args.first().map(|t| t.text.clone()));
+            g.reload.reload_file = Some(args.first().map(|t| t.text.to_string()));
         }
     }),
     Kw::not_acted_on(

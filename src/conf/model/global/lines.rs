@@ -93,7 +93,7 @@ pub(super) fn first_wins(cx: &mut Cx, n: &Node, first: Option<Span>) -> bool {
 /// A token's text with its span.
 pub(super) fn spanned(t: &Token) -> Spanned<String> {
     Spanned {
-        value: t.text.clone(),
+        value: t.text.to_string(),
         span: t.span,
     }
 }
@@ -183,7 +183,7 @@ pub(super) fn fifo(slot: &mut Option<Fifo>, n: &Node, cx: &mut Cx) {
         return;
     }
     *slot = Some(Fifo {
-        path: args[0].text.clone(),
+        path: args[0].text.to_string(),
         user: args.get(1).map(spanned),
         group: args.get(2).map(spanned),
         span: args[0].span,
@@ -219,7 +219,7 @@ pub(super) fn nft_table(slot: &mut Option<Spanned<String>>, default: &str, n: &N
         return;
     }
     let (value, span) = match args.first() {
-        Some(t) => (t.text.clone(), t.span),
+        Some(t) => (t.text.to_string(), t.span),
         None => (default.to_string(), n.keyword.span),
     };
     // The kernel's NFT_TABLE_MAXNAMELEN (256) counts the terminating NUL.

@@ -108,7 +108,7 @@ pub fn read(config: &mut Config, node: &Node, cx: &mut Cx) {
     }
     let Some(items) = cx.block(node) else { return };
     let mut group = VirtualServerGroup {
-        name: name.text.clone(),
+        name: name.text.to_string(),
         entries: Vec::new(),
         span: name.span,
     };

@@ -117,6 +117,8 @@ pub fn read(vs: &mut VirtualServer, node: &Node, cx: &mut Cx) {
     let (ip, port) = head.unwrap_or((IpAddr::from([0, 0, 0, 0]), None));
     let mut rs = RealServer::new(ip, port, node.head_span());
     walk(cx, &mut rs, items, TABLE, "real_server");
+    // Tens of thousands of real servers are held at once: no spare capacity.
+    rs.checkers.shrink_to_fit();
     if valid {
         vs.real_servers.push(rs);
     }

@@ -39,7 +39,7 @@ fn set(slot: &mut Option<String>, at: &mut Option<Span>, n: &Node, cx: &mut Cx) 
     if let Some(old) = *at {
         replaced(cx, n, old);
     }
-    *slot = Some(t.text.clone());
+    *slot = Some(t.text.to_string());
     *at = Some(t.span);
 }
 

@@ -343,6 +343,7 @@ pub fn read(config: &mut Config, node: &Node, cx: &mut Cx) {
     vs.group_span = group_span;
     walk(cx, &mut vs, items, TABLE, "virtual_server");
     finish_sorry_server(&mut vs, cx);
+    vs.real_servers.shrink_to_fit();
     if valid {
         config.lvs.virtual_servers.push(vs);
     }
@@ -391,7 +392,7 @@ fn head(cx: &mut Cx, node: &Node) -> Option<(Service, Option<Span>)> {
         }
         return Some((
             Service::Group {
-                name: value.text.clone(),
+                name: value.text.to_string(),
             },
             Some(value.span),
         ));
@@ -582,7 +583,7 @@ pub const TABLE: &[Kw<VirtualServer>] = &[
             .hint("persistence engine names have at most 15 characters; the kernel has `sip`");
             return;
         }
-        vs.persistence_engine = Some(t.text.clone());
+        vs.persistence_engine = Some(t.text.to_string());
         vs.set.persistence_engine = Some(t.span);
     }),
     Kw::new("persistence_timeout", |vs, n, cx| {

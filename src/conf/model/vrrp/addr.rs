@@ -188,7 +188,7 @@ pub fn parse_address(cx: &mut Cx, line: &Node, kind: AddrKind) -> Option<Address
                 } else if family == Family::Ipv6 {
                     cx.warning(word.span, "IPv6 addresses have no label; ha ignores it");
                 } else {
-                    a.label = Some(v.text.clone());
+                    a.label = Some(v.text.to_string());
                 }
             }
             "peer" => {
@@ -245,7 +245,7 @@ pub fn parse_address(cx: &mut Cx, line: &Node, kind: AddrKind) -> Option<Address
                     );
                     continue;
                 }
-                a.track_group = Some(v.text.clone());
+                a.track_group = Some(v.text.to_string());
                 a.track_group_span = Some(v.span);
             }
             other => {

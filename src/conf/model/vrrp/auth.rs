@@ -94,6 +94,6 @@ pub const AUTH: &[Kw<AuthBlock>] = &[
                 String::from_utf8_lossy(&t.text.as_bytes()[..8])
             ));
         }
-        a.pass = Some((t.text.clone(), t.span));
+        a.pass = Some((t.text.to_string(), t.span));
     }),
 ];

@@ -131,7 +131,7 @@ pub fn read(config: &mut Config, node: &Node, cx: &mut Cx) {
         return;
     };
     let mut b = BfdInstance {
-        name: name.text.clone(),
+        name: name.text.to_string(),
         name_span: name.span,
         source_ip: None,
         neighbor_ip: None,

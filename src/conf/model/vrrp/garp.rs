@@ -166,7 +166,7 @@ pub fn read_track_group(config: &mut Config, node: &Node, cx: &mut Cx) {
         return;
     };
     let mut g = TrackGroup {
-        name: name.text.clone(),
+        name: name.text.to_string(),
         name_span: name.span,
         instances: Vec::new(),
         instance_spans: Vec::new(),

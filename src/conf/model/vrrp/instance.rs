@@ -182,7 +182,7 @@ pub struct Instance {
 impl Instance {
     fn new(name: &Token) -> Self {
         Instance {
-            name: name.text.clone(),
+            name: name.text.to_string(),
             name_span: name.span,
             state: State::Backup,
             interface: None,

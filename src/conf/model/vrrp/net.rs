@@ -211,7 +211,7 @@ pub fn rt_id(
             );
             None
         }
-        None => Some(RtId::Name(tok.text.clone(), tok.span)),
+        None => Some(RtId::Name(tok.text.to_string(), tok.span)),
     }
 }
 
@@ -225,7 +225,7 @@ pub struct Realms {
 pub fn realms_token(cx: &mut Cx, tok: &Token) -> Option<Realms> {
     let part = |cx: &mut Cx, text: &str| {
         let t = Token {
-            text: text.to_string(),
+            text: text.into(),
             span: tok.span,
             quoted: false,
         };

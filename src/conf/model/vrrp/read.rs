@@ -68,7 +68,7 @@ pub fn name_list(lines: &[Node]) -> Vec<(String, Span)> {
     lines
         .iter()
         .flat_map(line_words)
-        .map(|t| (t.text.clone(), t.span))
+        .map(|t| (t.text.to_string(), t.span))
         .collect()
 }
 
@@ -228,7 +228,7 @@ pub fn ifname_token(cx: &mut Cx, what: &str, tok: &Token) -> Option<String> {
         .hint("interface names have 1 to 15 characters");
         return None;
     }
-    Some(tok.text.clone())
+    Some(tok.text.to_string())
 }
 
 /// The names in `known` closest to `name`, for "did you mean" on references.

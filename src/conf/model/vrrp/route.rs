@@ -295,8 +295,8 @@ fn encap(cx: &mut Cx, w: &mut Words, opt: &Token) -> Option<Encap> {
             while let Some(k) = w.peek().filter(|t| keys.contains(&t.text.as_str())) {
                 w.next();
                 let v = w.value(cx, k, "a value")?;
-                args.push(k.text.clone());
-                args.push(v.text.clone());
+                args.push(k.text.to_string());
+                args.push(v.text.to_string());
             }
             if !args.iter().step_by(2).any(|k| k == "dst" || k == "id") {
                 cx.error(
@@ -307,7 +307,7 @@ fn encap(cx: &mut Cx, w: &mut Words, opt: &Token) -> Option<Encap> {
         }
         "mpls" | "ila" => {
             let v = w.value(cx, kind, "a value")?;
-            args.push(v.text.clone());
+            args.push(v.text.to_string());
         }
         _ => {
             cx.error(kind.span, format!("unknown encapsulation `{}`", kind.text))
@@ -316,7 +316,7 @@ fn encap(cx: &mut Cx, w: &mut Words, opt: &Token) -> Option<Encap> {
         }
     }
     Some(Encap {
-        kind: kind.text.clone(),
+        kind: kind.text.to_string(),
         args,
     })
 }
@@ -504,7 +504,7 @@ pub fn parse_route(cx: &mut Cx, line: &Node, statics: bool) -> Option<Route> {
                 let lock = w.eat("lock").is_some();
                 let v = w.value(cx, word, "an algorithm name")?;
                 r.metrics.congctl = Some(Locked {
-                    value: v.text.clone(),
+                    value: v.text.to_string(),
                     lock,
                 });
             }
@@ -539,12 +539,12 @@ pub fn parse_route(cx: &mut Cx, line: &Node, statics: bool) -> Option<Route> {
                         .hint("`track_group` belongs in static_routes lines");
                     continue;
                 }
-                r.track_group = Some(v.text.clone());
+                r.track_group = Some(v.text.to_string());
                 r.track_group_span = Some(v.span);
             }
             Some("vrf") => {
                 let v = w.value(cx, word, "a VRF name")?;
-                r.vrf = Some(v.text.clone());
+                r.vrf = Some(v.text.to_string());
             }
             Some("nexthop") => {
                 if or_given {

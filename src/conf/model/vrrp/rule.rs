@@ -370,7 +370,7 @@ pub fn parse_rule(cx: &mut Cx, line: &Node, statics: bool) -> Option<Rule> {
                         .hint("`track_group` belongs in static_rules lines");
                     continue;
                 }
-                r.track_group = Some(v.text.clone());
+                r.track_group = Some(v.text.to_string());
                 r.track_group_span = Some(v.span);
             }
             "type" | "goto" | "nop" | "blackhole" | "unreachable" | "prohibit" => {

@@ -47,7 +47,7 @@ pub struct SyncGroup {
 impl SyncGroup {
     fn new(name: &crate::conf::ast::Token) -> Self {
         SyncGroup {
-            name: name.text.clone(),
+            name: name.text.to_string(),
             name_span: name.span,
             group: Vec::new(),
             group_spans: Vec::new(),

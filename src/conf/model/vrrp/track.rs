@@ -104,7 +104,7 @@ fn track_line(cx: &mut Cx, line: &Node, kind: TrackKind) -> Option<TrackRef> {
     let words = line_words(line);
     let name = words[0];
     let mut t = TrackRef {
-        name: name.text.clone(),
+        name: name.text.to_string(),
         span: name.span,
         weight: 0,
         reverse: false,
@@ -256,7 +256,7 @@ pub struct VrrpScript {
 impl VrrpScript {
     fn new(name: &Token) -> Self {
         VrrpScript {
-            name: name.text.clone(),
+            name: name.text.to_string(),
             name_span: name.span,
             script: None,
             interval: Duration::from_secs(1),
@@ -288,7 +288,7 @@ fn script_command(cx: &mut Cx, node: &Node) -> Option<Script> {
     let mut argv = Vec::new();
     for t in args {
         if t.quoted {
-            argv.push(t.text.clone());
+            argv.push(t.text.to_string());
         } else {
             match shell_words(&t.text) {
                 Ok(mut v) => argv.append(&mut v),
@@ -372,8 +372,8 @@ pub const SCRIPT: &[Kw<VrrpScript>] = &[
     }),
     Kw::new("user", |s, n, cx| {
         if let Some(args) = cx.args(n, 1, Some(2)) {
-            s.user = Some(args[0].text.clone());
-            s.group = args.get(1).map(|g| g.text.clone());
+            s.user = Some(args[0].text.to_string());
+            s.group = args.get(1).map(|g| g.text.to_string());
             s.user_span = Some(args[0].span);
         }
     }),
@@ -446,7 +446,7 @@ pub const TRACK_FILE: &[Kw<TrackFile>] = &[
             return;
         }
         if let Some(t) = cx.value(n) {
-            f.file = Some(t.text.clone());
+            f.file = Some(t.text.to_string());
             f.file_span = Some(t.span);
         }
     }),
@@ -486,7 +486,7 @@ pub fn read_file(config: &mut Config, node: &Node, cx: &mut Cx) {
         return;
     };
     let mut f = TrackFile {
-        name: name.text.clone(),
+        name: name.text.to_string(),
         name_span: name.span,
         file: None,
         file_span: None,
@@ -580,9 +580,9 @@ pub const TRACK_PROCESS: &[Kw<TrackProcess>] = &[
         let Some(args) = cx.args(n, 1, None) else {
             return;
         };
-        p.process = Some(args[0].text.clone());
+        p.process = Some(args[0].text.to_string());
         p.process_span = Some(args[0].span);
-        p.params = args[1..].iter().map(|t| t.text.clone()).collect();
+        p.params = args[1..].iter().map(|t| t.text.to_string()).collect();
         if !p.params.is_empty() {
             if p.param_match == ParamMatch::None {
                 p.param_match = ParamMatch::Exact;
@@ -650,7 +650,7 @@ pub fn read_process(config: &mut Config, node: &Node, cx: &mut Cx) {
         return;
     };
     let mut p = TrackProcess {
-        name: name.text.clone(),
+        name: name.text.to_string(),
         name_span: name.span,
         process: None,
         process_span: None,

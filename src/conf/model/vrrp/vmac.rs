@@ -92,7 +92,7 @@ pub fn use_vmac(i: &mut Instance, n: &Node, cx: &mut Cx) {
                     .hint("6 octets (aa:bb:cc:dd:ee:ff), or 5 to have the VRID appended");
             } else if first & 1 == 1 {
                 cx.error(a.span, format!("`{}` is a multicast MAC address", a.text));
-            } else if v.mac.replace(a.text.clone()).is_some() {
+            } else if v.mac.replace(a.text.to_string()).is_some() {
                 cx.error(a.span, "`use_vmac` takes one MAC address");
             }
         } else if v.ifname.is_some() {
@@ -118,7 +118,7 @@ pub fn use_ipvlan(i: &mut Instance, n: &Node, cx: &mut Cx) {
     let mut v = UseIpvlan::default();
     for a in args {
         if matches!(a.text.as_str(), "bridge" | "private" | "vepa") {
-            v.mode = Some(a.text.clone());
+            v.mode = Some(a.text.to_string());
         } else if a.text.parse::<IpAddr>().is_ok() || a.text.contains('/') {
             if let Some(net) = ip_net_token(cx, "use_ipvlan", a, true) {
                 if i.claim_family(cx, net.family(), a.span, "use_ipvlan address") {

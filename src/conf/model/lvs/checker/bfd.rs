@@ -27,7 +27,7 @@ pub const TABLE: &[Kw<BfdCheck>] = &[
                 .hint("bfd_instance names have at most 31 characters");
             return;
         }
-        c.name = t.text.clone();
+        c.name = t.text.to_string();
         c.name_span = Some(t.span);
     }),
     Kw::new("alpha", |c, n, cx| c.alpha = Some(cx.flag(n))),

@@ -35,7 +35,7 @@ pub struct FileDraft {
 pub const TABLE: &[Kw<FileDraft>] = &[
     Kw::new("track_file", |d, n, cx| {
         if let Some(t) = cx.value(n) {
-            d.track_file = Some((t.text.clone(), t.span))
+            d.track_file = Some((t.text.to_string(), t.span))
         }
     }),
     Kw::new("weight", |d, n, cx| {

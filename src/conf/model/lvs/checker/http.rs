@@ -268,8 +268,8 @@ pub const URL_TABLE: &[Kw<Url>] = &[
         };
         for t in args {
             if REGEX_OPTIONS.contains(&t.text.as_str()) {
-                if !u.set.regex_options.contains(&t.text) {
-                    u.set.regex_options.push(t.text.clone());
+                if !u.set.regex_options.iter().any(|o| *o == t.text) {
+                    u.set.regex_options.push(t.text.to_string());
                 }
                 continue;
             }
@@ -344,6 +344,7 @@ pub fn read(rs: &mut RealServer, node: &Node, cx: &mut Cx) {
         .hint("add `url { path / }` (and `digest` or `status_code` as needed)");
         return;
     }
+    c.urls.shrink_to_fit();
     rs.checkers.push(if kind == "SSL_GET" {
         Checker::SslGet(c)
     } else {

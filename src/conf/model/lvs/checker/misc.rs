@@ -61,7 +61,7 @@ pub const TABLE: &[Kw<MiscDraft>] = checker_table!(MiscDraft;
     Kw::new("misc_dynamic", |d, n, cx| d.dynamic = cx.flag(n)),
     Kw::new("user", |d, n, cx| {
         if let Some(args) = cx.args(n, 1, Some(2)) {
-            d.user = Some((args[0].text.clone(), args.get(1).map(|t| t.text.clone())));
+            d.user = Some((args[0].text.to_string(), args.get(1).map(|t| t.text.to_string())));
         }
     }),
 );

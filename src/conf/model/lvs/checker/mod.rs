@@ -365,7 +365,7 @@ pub(in crate::conf::model::lvs) fn bind_if<T: HasConn>(t: &mut T, n: &Node, cx: 
             .hint("interface names have at most 15 characters");
         return;
     }
-    t.conn().set.bind_if = Some(tok.text.clone());
+    t.conn().set.bind_if = Some(tok.text.to_string());
 }
 
 pub(in crate::conf::model::lvs) fn connect_timeout<T: HasConn>(t: &mut T, n: &Node, cx: &mut Cx) {
