@@ -1,7 +1,24 @@
-//! The network edges: rtnetlink, sysctl, and the privilege they need.
+//! The network edges: rtnetlink, sysctl, the sockets of the VRRP daemon and of
+//! `ha vrrp sniff`, and the privilege they need.
 
+pub mod bpf;
+mod cmsg;
+pub mod iface;
+pub mod link_watch;
+pub mod packet;
 pub mod rtnl;
+pub mod sock_error;
+mod sockaddr;
+mod sys;
 pub mod sysctl;
+pub mod vrrp_socket;
+
+pub use cmsg::VlanTag;
+pub use iface::{iface_facts, IfaceFacts, NetIf};
+pub use link_watch::{LinkEvent, LinkWatch};
+pub use packet::{Capture, CaptureFilter, Frame, FrameSender, PacketKind};
+pub use sock_error::SockError;
+pub use vrrp_socket::{Datagram, Family, VrrpReceiver, VrrpSender};
 
 /// Linux capability number of CAP_NET_ADMIN.
 pub const CAP_NET_ADMIN: u32 = 12;

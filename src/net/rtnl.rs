@@ -192,9 +192,27 @@ pub struct Link {
     pub name: String,
     /// Administratively up (IFF_UP).
     pub up: bool,
+    /// Operationally up (IFF_RUNNING: carrier present, operstate up or unknown).
+    pub running: bool,
     pub loopback: bool,
     /// IFF_NOARP: the device never answers ARP (dummy, tun...).
     pub noarp: bool,
+    /// IFLA_MTU; None when the kernel did not send it.
+    pub mtu: Option<u32>,
+    /// IFLA_ADDRESS: the hardware address, empty for devices without one.
+    pub hw_addr: Vec<u8>,
+}
+
+impl Link {
+    /// Up and running (IFF_UP and IFF_RUNNING): keepalived's test for a usable interface.
+    pub fn is_usable(&self) -> bool {
+        self.up && self.running
+    }
+
+    /// The Ethernet MAC address, when the hardware address is one (6 bytes).
+    pub fn mac(&self) -> Option<[u8; 6]> {
+        <[u8; 6]>::try_from(self.hw_addr.as_slice()).ok()
+    }
 }
 
 /// Failures, with the errno cases callers act on kept apart.
@@ -293,6 +311,19 @@ impl Rtnl {
             .build()
             .map_err(RtnlError::protocol)?;
         self.get_link(msg)
+    }
+
+    /// Every interface of this network namespace.
+    pub fn links(&mut self) -> Result<Vec<Link>, RtnlError> {
+        let msg = IfinfomsgBuilder::default()
+            .ifi_family(RtAddrFamily::Unspecified)
+            .build()
+            .map_err(RtnlError::protocol)?;
+        self.request(Rtm::Getlink, NlmF::DUMP, msg)?
+            .iter()
+            .filter(|(ty, _)| *ty == u16::from(Rtm::Newlink))
+            .map(|(_, buf)| parse_link(buf.as_ref()))
+            .collect()
     }
 
     fn get_link(&mut self, msg: Ifinfomsg) -> Result<Link, RtnlError> {
@@ -546,9 +577,9 @@ fn addr_message(index: u32, a: &IfAddr, full: bool) -> Result<Ifaddrmsg, RtnlErr
         .map_err(RtnlError::protocol)
 }
 
-/// Parses one RTM_NEWADDR body into (interface index, address). Families other than
-/// IPv4/IPv6 give None.
-fn parse_addr(body: &[u8]) -> Result<(u32, Option<IfAddr>), RtnlError> {
+/// Parses one RTM_NEWADDR/RTM_DELADDR body into (interface index, address). Families
+/// other than IPv4/IPv6 give None.
+pub(crate) fn parse_addr(body: &[u8]) -> Result<(u32, Option<IfAddr>), RtnlError> {
     let msg = Ifaddrmsg::from_bytes_with_input(&mut Cursor::new(body), body.len())
         .map_err(RtnlError::protocol)?;
     let index = *msg.ifa_index();
@@ -606,28 +637,37 @@ fn parse_addr(body: &[u8]) -> Result<(u32, Option<IfAddr>), RtnlError> {
     ))
 }
 
-fn parse_link(body: &[u8]) -> Result<Link, RtnlError> {
+/// Parses one RTM_NEWLINK/RTM_DELLINK body.
+pub(crate) fn parse_link(body: &[u8]) -> Result<Link, RtnlError> {
     let msg = Ifinfomsg::from_bytes_with_input(&mut Cursor::new(body), body.len())
         .map_err(RtnlError::protocol)?;
-    let name = msg
-        .rtattrs()
-        .iter()
-        .find(|a| *a.rta_type() == Ifla::Ifname)
-        .map(|a| trim_nul(a.rta_payload().as_ref()))
-        .unwrap_or_default();
+    let (mut name, mut mtu, mut hw_addr) = (String::new(), None, Vec::new());
+    for attr in msg.rtattrs().iter() {
+        let p = attr.rta_payload().as_ref();
+        match attr.rta_type() {
+            Ifla::Ifname => name = trim_nul(p),
+            Ifla::Mtu => mtu = <[u8; 4]>::try_from(p).ok().map(u32::from_ne_bytes),
+            Ifla::Address => hw_addr = p.to_vec(),
+            _ => {}
+        }
+    }
     let index = u32::try_from(*msg.ifi_index())
         .map_err(|_| RtnlError::protocol("negative interface index"))?;
+    let flags = msg.ifi_flags();
     Ok(Link {
         index,
         name,
-        up: msg.ifi_flags().contains(Iff::UP),
-        loopback: msg.ifi_flags().contains(Iff::LOOPBACK),
-        noarp: msg.ifi_flags().contains(Iff::NOARP),
+        up: flags.contains(Iff::UP),
+        running: flags.contains(Iff::RUNNING),
+        loopback: flags.contains(Iff::LOOPBACK),
+        noarp: flags.contains(Iff::NOARP),
+        mtu,
+        hw_addr,
     })
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn encode(msg: &Ifaddrmsg) -> Vec<u8> {
@@ -706,6 +746,45 @@ mod tests {
         let msg = addr_message(1, &a, false).unwrap();
         assert_eq!(u8::from(*msg.ifa_scope()), 0);
         assert_eq!(u8::from(*msg.ifa_flags()), 0);
+    }
+
+    /// An RTM_NEWLINK body as the kernel sends it, for the link parser and the watch tests.
+    pub(crate) fn link_body(index: i32, name: &str, flags: Iff, mtu: u32, mac: &[u8]) -> Vec<u8> {
+        let mut attrs = RtBuffer::new();
+        attrs.push(rtattr(Ifla::Ifname, nul_terminated(name)).unwrap());
+        attrs.push(rtattr(Ifla::Mtu, mtu.to_ne_bytes().to_vec()).unwrap());
+        attrs.push(rtattr(Ifla::Address, mac.to_vec()).unwrap());
+        let msg = IfinfomsgBuilder::default()
+            .ifi_family(RtAddrFamily::Unspecified)
+            .ifi_index(index)
+            .ifi_flags(flags)
+            .rtattrs(attrs)
+            .build()
+            .unwrap();
+        let mut c = Cursor::new(vec![0; msg.padded_size()]);
+        msg.to_bytes(&mut c).unwrap();
+        c.into_inner()
+    }
+
+    /// An RTM_NEWADDR body as the kernel sends it.
+    pub(crate) fn addr_body(index: u32, a: &IfAddr) -> Vec<u8> {
+        encode(&addr_message(index, a, true).unwrap())
+    }
+
+    #[test]
+    fn link_with_mtu_mac_and_state_is_parsed() {
+        let mac = [0x02, 0, 0, 0, 0, 0x0a];
+        let body = link_body(3, "eth0", Iff::UP | Iff::RUNNING, 1400, &mac);
+        let link = parse_link(&body).unwrap();
+        assert_eq!((link.index, link.name.as_str()), (3, "eth0"));
+        assert_eq!(link.mtu, Some(1400));
+        assert_eq!(link.mac(), Some(mac));
+        assert!(link.is_usable());
+        let down = parse_link(&link_body(3, "eth0", Iff::UP, 1500, &[])).unwrap();
+        assert!(down.up && !down.is_usable());
+        assert_eq!(down.mac(), None);
+        assert!(parse_link(&body[..10]).is_err());
+        assert!(parse_link(&link_body(-1, "x", Iff::UP, 1, &[])).is_err());
     }
 
     #[test]

@@ -174,6 +174,20 @@ impl Sysctl {
     pub fn write_int(&self, key: &Key, value: i64) -> Result<(), SysctlError> {
         self.write_string(key, &value.to_string())
     }
+
+    /// Sets an integer tunable unless it already holds `value`; returns the old value when
+    /// it changed it, so that the caller restores only what it changed. keepalived 2.2.7
+    /// sets `net.ipv4.conf.IF.promote_secondaries` to 1 this way for instances with
+    /// `promote_secondaries` and puts it back when it stops; it sets nothing else for
+    /// plain (non-vmac) instances.
+    pub fn ensure_int(&self, key: &Key, value: i64) -> Result<Option<i64>, SysctlError> {
+        let old = self.read_int(key)?;
+        if old == value {
+            return Ok(None);
+        }
+        self.write_int(key, value)?;
+        Ok(Some(old))
+    }
 }
 
 fn parse_int(s: &str) -> Option<i64> {
@@ -229,6 +243,11 @@ mod tests {
             SysctlErrorKind::NotFound
         ));
         assert!(!s.path(&missing).exists(), "write must not create keys");
+
+        assert_eq!(s.ensure_int(&k, 2).unwrap(), None, "already 2: untouched");
+        assert_eq!(s.ensure_int(&k, 1).unwrap(), Some(2));
+        assert_eq!(s.read_int(&k).unwrap(), 1);
+        assert!(s.ensure_int(&missing, 1).is_err());
 
         std::fs::write(s.path(&k), "junk\n").unwrap();
         let e = s.read_int(&k).unwrap_err();
