@@ -10,4 +10,5 @@ pub mod genhash;
 pub mod hexdump;
 pub mod net;
 pub mod rsarp;
+pub mod vrrp;
 pub mod wire;
