@@ -1055,7 +1055,7 @@ _ha() {
             return 0
             ;;
         ha__subcmd__run)
-            opts="-f -t -i -e -h --use-file --config-test --config-id --strict --all-config --json --help"
+            opts="-f -t -i -e -D -h --use-file --config-test --config-id --strict --all-config --json --log-detail --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

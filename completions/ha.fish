@@ -26,7 +26,7 @@ end
 
 complete -c ha -n "__fish_ha_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ha -n "__fish_ha_needs_command" -s V -l version -d 'Print version'
-complete -c ha -n "__fish_ha_needs_command" -f -a "run" -d 'Run the director daemon from a keepalived.conf (this version: check it with -t)'
+complete -c ha -n "__fish_ha_needs_command" -f -a "run" -d 'Run the director daemon from a keepalived.conf (VRRP), or check it with -t'
 complete -c ha -n "__fish_ha_needs_command" -f -a "config" -d 'Inspect keepalived.conf files'
 complete -c ha -n "__fish_ha_needs_command" -f -a "genhash" -d 'Print the MD5 digest of a page, as HTTP_GET\'s `digest` wants it'
 complete -c ha -n "__fish_ha_needs_command" -f -a "check" -d 'Run one health check now and print the verdict (exit 0 UP, 1 DOWN)'
@@ -39,6 +39,7 @@ complete -c ha -n "__fish_ha_using_subcommand run" -s t -l config-test -d 'Check
 complete -c ha -n "__fish_ha_using_subcommand run" -l strict -d 'Treat warnings as errors'
 complete -c ha -n "__fish_ha_using_subcommand run" -s e -l all-config -d 'Include checks as keepalived -e: missing or unreadable includes are errors'
 complete -c ha -n "__fish_ha_using_subcommand run" -l json -d 'Print one JSON object instead of the findings'
+complete -c ha -n "__fish_ha_using_subcommand run" -s D -l log-detail -d 'Detailed log: dropped adverts, each VIP added or removed (keepalived -D)'
 complete -c ha -n "__fish_ha_using_subcommand run" -s h -l help -d 'Print help'
 complete -c ha -n "__fish_ha_using_subcommand config; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help'
 complete -c ha -n "__fish_ha_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "show" -d 'Print the fully resolved configuration: includes expanded, variables substituted, defaults applied (what the daemon would run)'
@@ -148,7 +149,7 @@ complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand
 complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ha -n "__fish_ha_using_subcommand generate-docs" -l out -d 'Directory that receives completions/ and man/' -r -F
 complete -c ha -n "__fish_ha_using_subcommand generate-docs" -s h -l help -d 'Print help'
-complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "run" -d 'Run the director daemon from a keepalived.conf (this version: check it with -t)'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "run" -d 'Run the director daemon from a keepalived.conf (VRRP), or check it with -t'
 complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "config" -d 'Inspect keepalived.conf files'
 complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "genhash" -d 'Print the MD5 digest of a page, as HTTP_GET\'s `digest` wants it'
 complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "check" -d 'Run one health check now and print the verdict (exit 0 UP, 1 DOWN)'

@@ -5,6 +5,7 @@ pub mod check;
 pub mod cli;
 pub mod compat;
 pub mod conf;
+pub mod daemon;
 pub mod error;
 pub mod genhash;
 pub mod hexdump;

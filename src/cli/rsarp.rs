@@ -251,7 +251,7 @@ fn pick_dev(flag: Option<&str>, state: Option<&State>) -> String {
 }
 
 /// Refuses before anything is touched (the state directory included).
-fn require_net_admin(what: &str) -> Result<(), CliError> {
+pub(crate) fn require_net_admin(what: &str) -> Result<(), CliError> {
     let (why, hint) = match net::net_admin() {
         NetAdmin::Capable => return Ok(()),
         NetAdmin::RootWithoutCap => (
@@ -261,8 +261,8 @@ fn require_net_admin(what: &str) -> Result<(), CliError> {
         ),
         NetAdmin::Unprivileged => (
             "needs root or CAP_NET_ADMIN; nothing was changed",
-            "run it as root (sudo ha rs-arp ...), or give the service \
-             AmbientCapabilities=CAP_NET_ADMIN",
+            "run it as root (sudo ...), or give the service \
+             AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW",
         ),
     };
     Err(CliError::new(Exit::Permission, what, why).with_hint(hint))

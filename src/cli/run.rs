@@ -1,5 +1,4 @@
-//! `ha run`: the daemon. This version checks configurations (`-t`); VRRP and the health
-//! checkers arrive with their issues.
+//! `ha run`: the daemon (VRRP in this version), and `-t`, the configuration check.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,6 +14,7 @@ pub const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
 
 const EXAMPLES: &str = "\
 Examples:
+  ha run -f /etc/keepalived/keepalived.conf   run the VRRP instances, in the foreground
   ha run -t                                   check /etc/keepalived/keepalived.conf
   ha run -t -f ./keepalived.conf --strict     warnings fail the check too
   ha run -t -f keepalived.conf --config-id lb2   as on the host named lb2 (@lb2 lines)
@@ -23,7 +23,7 @@ Examples:
 Every finding is printed as FILE:LINE:COL: error|warning|note: message, with the line, a caret
 under the spot and a hint. Exit status: 0 no errors, 1 errors (or warnings with --strict).";
 
-/// Run the director daemon from a keepalived.conf (this version: check it with -t).
+/// Run the director daemon from a keepalived.conf (VRRP), or check it with -t.
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct RunArgs {
@@ -45,15 +45,19 @@ pub struct RunArgs {
     /// Print one JSON object instead of the findings
     #[arg(long, requires = "test")]
     pub json: bool,
+    /// Detailed log: dropped adverts, each VIP added or removed (keepalived -D)
+    #[arg(short = 'D', long = "log-detail")]
+    pub log_detail: bool,
 }
 
 pub fn run(a: &RunArgs) -> Result<Exit, CliError> {
     if !a.test {
-        return Err(CliError::usage(
-            "run",
-            "this version of ha checks configurations but does not run the daemon yet",
-        )
-        .with_hint(format!("check it with `ha run -t -f {}`", a.file.display())));
+        let opts = LoadOptions {
+            config_id: a.config_id.clone(),
+            all_config: a.all_config,
+        };
+        let log = crate::daemon::log::Log::stderr(a.log_detail);
+        return run_daemon(&a.file, &opts, log);
     }
     let parsed = load_and_check_host(
         &a.file,
@@ -80,6 +84,81 @@ pub fn run(a: &RunArgs) -> Result<Exit, CliError> {
     } else {
         Exit::Ok
     })
+}
+
+/// The daemon in the foreground: refuses to start on configuration errors (printing them
+/// as `-t` does), says what it will not run, then runs the VRRP loop until SIGTERM/SIGINT.
+pub fn run_daemon(
+    file: &std::path::Path,
+    opts: &LoadOptions,
+    log: crate::daemon::log::Log,
+) -> Result<Exit, CliError> {
+    let parsed = load_and_check_host(file, opts);
+    let errors = parsed.diags.count(Severity::Error);
+    if errors > 0 {
+        // Findings go to stderr: the daemon's stdout is not a report.
+        let _ = write_findings(&mut std::io::stderr().lock(), &parsed);
+        return Err(CliError::new(
+            Exit::Down,
+            "run",
+            format!(
+                "{}: {errors} error(s) in the configuration; not started",
+                file.display()
+            ),
+        )
+        .with_hint(format!(
+            "fix them (`ha run -t -f {}` lists them), then start again",
+            file.display()
+        )));
+    }
+    if parsed.config.vrrp.instances.is_empty() {
+        return Err(CliError::new(
+            Exit::Unsupported,
+            "run",
+            format!("{}: no vrrp_instance to run", file.display()),
+        )
+        .with_hint(
+            "this version of ha runs VRRP instances; health checks and IPVS from virtual_server blocks come later",
+        ));
+    }
+    crate::cli::rsarp::require_net_admin("run")?;
+    for d in parsed.diags.sorted() {
+        if d.severity == Severity::Warning {
+            log.warning(&located(d, &parsed.sources));
+        }
+    }
+    for line in crate::daemon::not_acted_on(&parsed.config) {
+        log.warning(&line);
+    }
+    let mut vrrp = crate::daemon::VrrpLoop::new(&parsed.config, log).map_err(start_error)?;
+    vrrp.run().map_err(start_error)?;
+    Ok(Exit::Ok)
+}
+
+/// `FILE:LINE:COL: message (hint)` on one line, for the daemon's log.
+fn located(d: &diag::Diagnostic, sources: &conf::source::Sources) -> String {
+    let mut line = match d.span {
+        Some(s) => format!(
+            "{}:{}:{}: {}",
+            sources.path(s.file),
+            s.line,
+            s.col,
+            d.message
+        ),
+        None => d.message.clone(),
+    };
+    if let Some(h) = &d.hint {
+        line.push_str(&format!(" ({h})"));
+    }
+    line
+}
+
+fn start_error(e: crate::daemon::StartError) -> CliError {
+    let err = CliError::runtime(e.what, e.why);
+    match e.hint {
+        Some(h) => err.with_hint(h),
+        None => err,
+    }
 }
 
 /// Reads the configuration and adds the findings that depend on this host (interfaces,

@@ -1,0 +1,596 @@
+//! The VRRP loop: owns every instance's state machine and its sockets, waits in one
+//! ppoll() over the receive sockets, the link watch and the signal pipe with the earliest
+//! timer as timeout, and carries out what the machines ask (adverts, VIPs, gratuitous ARPs,
+//! log lines). Nothing here waits on scripts, mail or disk.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::time::{Duration, Instant};
+
+use nix::poll::{PollFd, PollFlags};
+use nix::sys::time::TimeSpec;
+
+use super::log::Log;
+use super::signals::{Signal, Signals};
+use super::vips;
+use crate::conf::model::vrrp::{Address, OldChecksum};
+use crate::conf::model::Config;
+use crate::net::iface::{self, NetIf};
+use crate::net::link_watch::{LinkEvent, LinkWatch};
+use crate::net::packet::FrameSender;
+use crate::net::rtnl::Rtnl;
+use crate::net::sysctl::{Key, Sysctl};
+use crate::net::vrrp_socket::{Datagram, VrrpReceiver, VrrpSender};
+use crate::vrrp::{Action, Instance, Settings, State};
+use crate::wire::vrrp::{self as wire, EncodeOptions, Ipv4Params, Received};
+use crate::wire::{arp, ndisc};
+
+/// Why the daemon could not start or had to stop.
+#[derive(Debug)]
+pub struct StartError {
+    pub what: String,
+    pub why: String,
+    pub hint: Option<String>,
+}
+
+impl StartError {
+    fn new(what: impl Into<String>, why: impl ToString) -> StartError {
+        StartError {
+            what: what.into(),
+            why: why.to_string(),
+            hint: None,
+        }
+    }
+
+    fn hint(mut self, h: impl Into<String>) -> StartError {
+        self.hint = Some(h.into());
+        self
+    }
+}
+
+/// One instance with its edges.
+struct Slot {
+    machine: Instance,
+    iface: NetIf,
+    mac: Option<[u8; 6]>,
+    /// The interface forwards IPv6 (the R flag of unsolicited NAs).
+    ipv6_router: bool,
+    receiver: VrrpReceiver,
+    sender: VrrpSender,
+    ip_id: u16,
+    encode: EncodeOptions,
+    dont_track_primary: bool,
+    /// The link was down at the last look (FAULT by link).
+    link_down: bool,
+}
+
+pub struct VrrpLoop {
+    slots: Vec<Slot>,
+    rtnl: Rtnl,
+    frames: FrameSender,
+    links: LinkWatch,
+    signals: Signals,
+    log: Log,
+    /// Interface indexes by name, for addresses with their own `dev`.
+    ifindex: HashMap<String, NetIf>,
+}
+
+/// Largest VRRP datagram: 255 IPv6 addresses plus headers, with room to spare.
+const RX_BUF: usize = 8192;
+
+impl VrrpLoop {
+    /// Opens every socket and builds every machine; nothing is sent yet.
+    pub fn new(config: &Config, log: Log) -> Result<VrrpLoop, StartError> {
+        let mut rtnl = Rtnl::open().map_err(|e| StartError::new("open rtnetlink", e))?;
+        let frames = FrameSender::open()
+            .map_err(|e| StartError::new("open a packet socket for gratuitous ARP", e))?;
+        let links = LinkWatch::open().map_err(|e| StartError::new("watch links", e))?;
+        let signals = Signals::install().map_err(|e| StartError::new("install signals", e))?;
+        let mut slots = Vec::new();
+        let mut ifindex = HashMap::new();
+        for ci in &config.vrrp.instances {
+            let Some(ifname) = ci.interface.clone() else {
+                return Err(StartError::new(
+                    format!("vrrp_instance {}", ci.name),
+                    "no `interface`",
+                )
+                .hint("add `interface <name>` to the instance"));
+            };
+            let ours: Vec<IpAddr> = ci
+                .virtual_ipaddress
+                .iter()
+                .chain(&ci.virtual_ipaddress_excluded)
+                .map(|a| a.addr.addr)
+                .collect();
+            let facts = iface::iface_facts(&mut rtnl, &ifname, &ours).map_err(|e| {
+                StartError::new(format!("vrrp_instance {}: interface {ifname}", ci.name), e)
+                    .hint("check the interface name with `ip link`")
+            })?;
+            let netif = facts.netif();
+            let settings = Settings::from_config(config, ci);
+            let v6 = ci.family == crate::conf::model::vrrp::Family::Ipv6;
+            let primary: Option<IpAddr> = if v6 {
+                facts.link_local_v6.map(IpAddr::V6)
+            } else {
+                facts.primary_v4.map(IpAddr::V4)
+            };
+            let src = settings.src_ip.or(primary);
+            let (receiver, sender) = open_sockets(&settings, &netif, src)
+                .map_err(|e| StartError::new(format!("vrrp_instance {}", ci.name), e))?;
+            if let Some(bytes) = ci.kernel_rx_buf_size {
+                receiver
+                    .set_rx_buffer_size(bytes as usize)
+                    .map_err(|e| StartError::new(format!("vrrp_instance {}", ci.name), e))?;
+            }
+            let ipv6_router = v6
+                && Key::ipv6_conf(&ifname, "forwarding")
+                    .and_then(|k| Sysctl::proc().read_int(&k))
+                    .is_ok_and(|v| v == 1);
+            let encode = EncodeOptions {
+                v3_checksum_as_v2: false,
+                old_unicast_checksum: ci.old_unicast_checksum == Some(OldChecksum::Use),
+                mcast_group4: Some(config.global.vrrp_mcast_group4),
+            };
+            ifindex.insert(ifname.clone(), netif.clone());
+            slots.push(Slot {
+                machine: Instance::new(settings, primary),
+                mac: facts.link.mac(),
+                link_down: !facts.link.is_usable(),
+                iface: netif,
+                ipv6_router,
+                receiver,
+                sender,
+                ip_id: 0,
+                encode,
+                dont_track_primary: ci.dont_track_primary,
+            });
+        }
+        Ok(VrrpLoop {
+            slots,
+            rtnl,
+            frames,
+            links,
+            signals,
+            log,
+            ifindex,
+        })
+    }
+
+    /// Runs until SIGTERM/SIGINT, then stops every instance gracefully.
+    pub fn run(&mut self) -> Result<(), StartError> {
+        self.remove_leftovers();
+        let now = Instant::now();
+        for i in 0..self.slots.len() {
+            let slot = &mut self.slots[i];
+            slot.machine.start(now);
+            if slot.link_down && !slot.dont_track_primary {
+                let why = format!("interface {} is down", slot.iface.name);
+                slot.machine.set_fault(now, true, &why);
+            }
+            self.carry_out(i);
+        }
+        let mut buf = vec![0u8; RX_BUF];
+        loop {
+            let wait = self
+                .next_deadline()
+                .map(|t| t.saturating_duration_since(Instant::now()));
+            let ready = self.wait(wait)?;
+            let now = Instant::now();
+            if ready.signal {
+                for sig in self.signals.take() {
+                    match sig {
+                        Signal::Stop => {
+                            self.stop(Instant::now());
+                            return Ok(());
+                        }
+                        Signal::Reload => self.log.warning(
+                            "SIGHUP: reloading the configuration is not supported yet; restart ha to apply changes",
+                        ),
+                    }
+                }
+            }
+            if ready.links {
+                self.read_links(now);
+            }
+            for i in ready.receivers {
+                self.read_adverts(i, &mut buf, now);
+            }
+            for i in 0..self.slots.len() {
+                if self.slots[i]
+                    .machine
+                    .poll_timeout()
+                    .is_some_and(|t| t <= Instant::now())
+                {
+                    self.slots[i].machine.handle_timeout(Instant::now());
+                }
+                self.carry_out(i);
+            }
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.slots
+            .iter()
+            .filter_map(|s| s.machine.poll_timeout())
+            .min()
+    }
+
+    fn wait(&self, timeout: Option<Duration>) -> Result<Ready, StartError> {
+        let mut fds: Vec<PollFd> = Vec::with_capacity(self.slots.len() + 2);
+        let borrowed: Vec<BorrowedFd> = self.slots.iter().map(|s| s.receiver.as_fd()).collect();
+        for fd in &borrowed {
+            fds.push(PollFd::new(*fd, PollFlags::POLLIN));
+        }
+        fds.push(PollFd::new(self.links.as_fd(), PollFlags::POLLIN));
+        fds.push(PollFd::new(self.signals.fd(), PollFlags::POLLIN));
+        let ts = timeout.map(TimeSpec::from_duration);
+        match nix::poll::ppoll(&mut fds, ts, None) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(StartError::new("wait for adverts (ppoll)", e)),
+        }
+        let readable = |f: &PollFd| {
+            f.revents()
+                .is_some_and(|r| r.intersects(PollFlags::POLLIN | PollFlags::POLLERR))
+        };
+        let n = self.slots.len();
+        Ok(Ready {
+            receivers: (0..n).filter(|&i| readable(&fds[i])).collect(),
+            links: readable(&fds[n]),
+            signal: readable(&fds[n + 1]),
+        })
+    }
+
+    /// Every queued advert of one receive socket, to its machine.
+    fn read_adverts(&mut self, i: usize, buf: &mut [u8], now: Instant) {
+        loop {
+            let got = self.slots[i].receiver.try_recv(buf);
+            let dgram = match got {
+                Ok(Some(d)) => d,
+                Ok(None) => return,
+                Err(e) => {
+                    self.log
+                        .warning(&format!("{}: {e}", self.slots[i].machine.name()));
+                    return;
+                }
+            };
+            let bytes = &buf[..dgram.len.min(buf.len())];
+            let rx = match decode(bytes, &dgram) {
+                Ok(rx) => rx,
+                Err(e) => {
+                    let name = self.slots[i].machine.name().to_string();
+                    self.log
+                        .detailed(|| format!("{name}: undecodable packet from {}: {e}", dgram.src));
+                    continue;
+                }
+            };
+            let slot = &mut self.slots[i];
+            // Other routers on the segment: not ours to count.
+            if rx.advert.vrid != slot.machine.settings().vrid {
+                continue;
+            }
+            if let Err(rejected) = slot.machine.handle_advert(now, &rx) {
+                let name = slot.machine.name().to_string();
+                self.log
+                    .detailed(|| format!("{name}: advert from {} dropped: {rejected}", rx.src));
+            }
+        }
+    }
+
+    fn read_links(&mut self, now: Instant) {
+        loop {
+            let events = match self.links.try_recv() {
+                Ok(Some(ev)) => ev,
+                Ok(None) => return,
+                Err(e) => {
+                    self.log.warning(&format!("link watch: {e}"));
+                    return;
+                }
+            };
+            for ev in events {
+                match ev {
+                    LinkEvent::Link(link) => self.link_changed(link.index, link.is_usable(), now),
+                    LinkEvent::LinkRemoved(link) => self.link_changed(link.index, false, now),
+                    LinkEvent::Overrun => self.relook_links(now),
+                    LinkEvent::AddressAdded { .. } | LinkEvent::AddressRemoved { .. } => {}
+                }
+            }
+        }
+    }
+
+    fn relook_links(&mut self, now: Instant) {
+        let states: Vec<(u32, bool)> = self
+            .slots
+            .iter()
+            .map(|s| {
+                let up = self_link_usable(s.iface.index);
+                (s.iface.index, up)
+            })
+            .collect();
+        for (index, up) in states {
+            self.link_changed(index, up, now);
+        }
+    }
+
+    /// keepalived tracks an instance's own interface: down means FAULT (unless
+    /// `dont_track_primary`).
+    fn link_changed(&mut self, index: u32, usable: bool, now: Instant) {
+        for i in 0..self.slots.len() {
+            let slot = &mut self.slots[i];
+            if slot.iface.index != index || slot.dont_track_primary || slot.link_down != usable {
+                continue;
+            }
+            slot.link_down = !usable;
+            let why = if usable {
+                format!("interface {} is up", slot.iface.name)
+            } else {
+                format!("interface {} is down", slot.iface.name)
+            };
+            self.log.info(&format!("{}: {why}", slot.machine.name()));
+            slot.machine.set_fault(now, !usable, &why);
+            self.carry_out(i);
+        }
+    }
+
+    fn stop(&mut self, now: Instant) {
+        self.log.info("stopping: priority 0 adverts, VIPs removed");
+        for i in 0..self.slots.len() {
+            self.slots[i].machine.stop(now);
+            self.carry_out(i);
+        }
+    }
+
+    /// keepalived issue #2361: VIPs left on an interface by a crash make two masters
+    /// answer for them; remove ours before anything starts.
+    fn remove_leftovers(&mut self) {
+        for i in 0..self.slots.len() {
+            let (name, ifname, addrs) = {
+                let s = &self.slots[i];
+                let set = s.machine.settings();
+                let addrs: Vec<Address> = set.vips.iter().chain(&set.excluded).cloned().collect();
+                (set.name.clone(), s.iface.name.clone(), addrs)
+            };
+            for a in &addrs {
+                let Some(dev) = vips::device(a, Some(&ifname)).map(str::to_string) else {
+                    continue;
+                };
+                let Some(index) = self.index_of(&dev) else {
+                    continue;
+                };
+                if let Ok(vips::Applied::Done) = vips::remove(&mut self.rtnl, index, a) {
+                    self.log.info(&format!(
+                        "{name}: removed {} left by an earlier run",
+                        vips::describe(a, &dev)
+                    ));
+                }
+            }
+        }
+    }
+
+    fn index_of(&mut self, dev: &str) -> Option<u32> {
+        if let Some(n) = self.ifindex.get(dev) {
+            return Some(n.index);
+        }
+        let n = NetIf::by_name(dev).ok()?;
+        let index = n.index;
+        self.ifindex.insert(dev.to_string(), n);
+        Some(index)
+    }
+
+    /// Does what instance `i`'s machine asks, in order.
+    fn carry_out(&mut self, i: usize) {
+        while let Some(action) = self.slots[i].machine.poll_action() {
+            match action {
+                Action::SendAdvert(send) => self.send_advert(i, &send),
+                Action::AddVips { vips, excluded } => {
+                    for a in vips.iter().chain(&excluded) {
+                        self.apply_vip(i, a, true);
+                    }
+                }
+                Action::RemoveVips { vips, excluded } => {
+                    for a in vips.iter().chain(&excluded) {
+                        self.apply_vip(i, a, false);
+                    }
+                }
+                Action::Announce(list) => {
+                    for a in list {
+                        self.announce(i, a.ip, a.dev.as_deref());
+                    }
+                }
+                Action::Transition(t) => {
+                    let name = self.slots[i].machine.name();
+                    self.log
+                        .info(&format!("{name}: {} -> {} ({})", t.from, t.to, t.reason));
+                }
+                Action::PriorityChanged { from, to, reason } => {
+                    let name = self.slots[i].machine.name();
+                    self.log
+                        .info(&format!("{name}: priority {from} -> {to} ({reason})"));
+                }
+                Action::MasterHeardLower { from, priority } => {
+                    let name = self.slots[i].machine.name();
+                    self.log.detailed(|| {
+                        format!("{name}: MASTER heard lower priority {priority} from {from}")
+                    });
+                }
+            }
+        }
+    }
+
+    fn send_advert(&mut self, i: usize, send: &crate::vrrp::SendAdvert) {
+        let slot = &mut self.slots[i];
+        let Some(src) = send.src else {
+            let (name, ifname) = (slot.machine.name().to_string(), slot.iface.name.clone());
+            self.log.warning(&format!(
+                "{name}: no address on {ifname} to send adverts from; add one or set unicast_src_ip / mcast_src_ip"
+            ));
+            return;
+        };
+        let bytes = match (src, send.dst) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => {
+                slot.ip_id = wire::next_ip_id(slot.ip_id);
+                let ip = Ipv4Params {
+                    id: slot.ip_id,
+                    ttl: send.ttl.unwrap_or(255),
+                };
+                wire::encode_ipv4(&send.advert, s, d, &ip, &slot.encode)
+            }
+            (s, d) => wire::encode_vrrp(&send.advert, s, d, &slot.encode),
+        };
+        let result = match bytes {
+            Ok(b) => slot.sender.send(&b, send.dst).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = result {
+            let name = slot.machine.name().to_string();
+            self.log
+                .warning(&format!("{name}: advert to {}: {e}", send.dst));
+        }
+    }
+
+    fn apply_vip(&mut self, i: usize, a: &Address, add: bool) {
+        let (name, ifname) = {
+            let s = &self.slots[i];
+            (s.machine.name().to_string(), s.iface.name.clone())
+        };
+        let Some(dev) = vips::device(a, Some(&ifname)).map(str::to_string) else {
+            return;
+        };
+        let Some(index) = self.index_of(&dev) else {
+            self.log.warning(&format!(
+                "{name}: cannot {} {}: no interface {dev}",
+                if add { "add" } else { "remove" },
+                vips::describe(a, &dev)
+            ));
+            return;
+        };
+        let result = if add {
+            vips::add(&mut self.rtnl, index, a)
+        } else {
+            vips::remove(&mut self.rtnl, index, a)
+        };
+        match result {
+            Ok(_) => self.log.detailed(|| {
+                format!(
+                    "{name}: {} {}",
+                    if add { "added" } else { "removed" },
+                    vips::describe(a, &dev)
+                )
+            }),
+            Err(e) => self.log.error(&format!(
+                "{name}: cannot {} {}: {e}",
+                if add { "add" } else { "remove" },
+                vips::describe(a, &dev)
+            )),
+        }
+    }
+
+    fn announce(&mut self, i: usize, ip: IpAddr, dev: Option<&str>) {
+        let (name, own) = {
+            let s = &self.slots[i];
+            (s.machine.name().to_string(), s.iface.clone())
+        };
+        let iface = match dev {
+            Some(d) if d != own.name => match self.ifindex.get(d).cloned() {
+                Some(n) => n,
+                None => match NetIf::by_name(d) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        self.log
+                            .warning(&format!("{name}: gratuitous ARP for {ip}: {e}"));
+                        return;
+                    }
+                },
+            },
+            _ => own,
+        };
+        let slot = &self.slots[i];
+        let mac = if iface.index == slot.iface.index {
+            slot.mac
+        } else {
+            self.rtnl
+                .link_by_index(iface.index)
+                .ok()
+                .and_then(|l| l.mac())
+        };
+        let Some(mac) = mac else {
+            // No hardware address (a tun or loopback device): nothing to announce.
+            return;
+        };
+        let frame = match ip {
+            IpAddr::V4(v4) => arp::encode_garp(mac, v4),
+            IpAddr::V6(v6) => ndisc::encode_unsolicited_na(mac, v6, self.slots[i].ipv6_router),
+        };
+        if let Err(e) = self.frames.send(&iface, &frame) {
+            self.log.warning(&format!("{name}: announce {ip}: {e}"));
+        }
+    }
+
+    /// The instances' states, for tests and status.
+    pub fn states(&self) -> Vec<(String, State)> {
+        self.slots
+            .iter()
+            .map(|s| (s.machine.name().to_string(), s.machine.state()))
+            .collect()
+    }
+}
+
+struct Ready {
+    receivers: Vec<usize>,
+    links: bool,
+    signal: bool,
+}
+
+fn self_link_usable(index: u32) -> bool {
+    Rtnl::open()
+        .and_then(|mut r| r.link_by_index(index))
+        .is_ok_and(|l| l.is_usable())
+}
+
+/// The receive and send sockets of one instance.
+fn open_sockets(
+    s: &Settings,
+    netif: &NetIf,
+    src: Option<IpAddr>,
+) -> Result<(VrrpReceiver, VrrpSender), crate::net::sock_error::SockError> {
+    let v6 = s.family == crate::conf::model::vrrp::Family::Ipv6;
+    if s.unicast() {
+        let local = src.unwrap_or(if v6 {
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+        } else {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        });
+        let receiver = VrrpReceiver::unicast(Some(netif), local)?;
+        let sender = match local {
+            IpAddr::V4(_) => VrrpSender::unicast_v4(Some(netif))?,
+            IpAddr::V6(l) => VrrpSender::unicast_v6(Some(netif), l, s.unicast_ttl)?,
+        };
+        Ok((receiver, sender))
+    } else {
+        let group = s.mcast_group.unwrap_or(if v6 {
+            IpAddr::V6(crate::net::vrrp_socket::VRRP_GROUP_V6)
+        } else {
+            IpAddr::V4(crate::net::vrrp_socket::VRRP_GROUP_V4)
+        });
+        let receiver = VrrpReceiver::multicast(netif, group)?;
+        let sender = match (group, src) {
+            (IpAddr::V6(_), Some(IpAddr::V6(l))) => VrrpSender::multicast_v6(netif, l)?,
+            (IpAddr::V6(_), _) => VrrpSender::multicast_v6(netif, Ipv6Addr::UNSPECIFIED)?,
+            _ => VrrpSender::multicast_v4(netif)?,
+        };
+        Ok((receiver, sender))
+    }
+}
+
+/// A datagram of a VRRP receive socket as the state machine takes it.
+fn decode(bytes: &[u8], d: &Datagram) -> Result<Received, wire::DecodeError> {
+    match d.src {
+        IpAddr::V4(_) => wire::decode_ipv4(bytes).map(Received::from),
+        // The kernel verified the IPv6 checksum (IPV6_CHECKSUM on the socket).
+        IpAddr::V6(_) => wire::decode_payload(bytes, d.src, d.dst, d.ttl.unwrap_or(0)).map(|p| {
+            let mut rx = Received::from(p);
+            rx.checksum_ok = true;
+            rx
+        }),
+    }
+}
