@@ -23,11 +23,23 @@ fn ipvsadm_name_says_it_is_not_provided_yet() {
 
 #[test]
 fn keepalived_name_checks_configurations_and_says_what_it_cannot_do_yet() {
-    let o = run(&ha_bin(), Some("keepalived"), &["-n", "-l"], WATCHDOG);
+    let o = run(&ha_bin(), Some("keepalived"), &["-n", "-l", "-X"], WATCHDOG);
     assert_eq!(o.code(), 1, "{}", o.show());
     assert!(
-        o.err()
-            .contains("running the daemon as `keepalived` is not supported yet"),
+        o.err().contains("option(s) -X not supported yet"),
+        "{}",
+        o.show()
+    );
+    // The daemon refuses a configuration it cannot read, before detaching.
+    let o = run(
+        &ha_bin(),
+        Some("keepalived"),
+        &["-n", "-l", "-f", "/nonexistent/keepalived.conf"],
+        WATCHDOG,
+    );
+    assert_eq!(o.code(), 1, "{}", o.show());
+    assert!(
+        o.err().contains("/nonexistent/keepalived.conf"),
         "{}",
         o.show()
     );

@@ -93,6 +93,13 @@ pub fn run_daemon(
     opts: &LoadOptions,
     log: crate::daemon::log::Log,
 ) -> Result<Exit, CliError> {
+    let parsed = prepare_daemon(file, opts)?;
+    run_vrrp(&parsed, log)
+}
+
+/// Everything that can fail before the daemon detaches: the configuration (its errors are
+/// printed to stderr), something to run, and the privilege to run it.
+pub fn prepare_daemon(file: &std::path::Path, opts: &LoadOptions) -> Result<Parsed, CliError> {
     let parsed = load_and_check_host(file, opts);
     let errors = parsed.diags.count(Severity::Error);
     if errors > 0 {
@@ -122,6 +129,12 @@ pub fn run_daemon(
         ));
     }
     crate::cli::rsarp::require_net_admin("run")?;
+    Ok(parsed)
+}
+
+/// Logs the configuration's warnings and what this version does not run, then runs the
+/// VRRP loop until SIGTERM/SIGINT.
+pub fn run_vrrp(parsed: &Parsed, log: crate::daemon::log::Log) -> Result<Exit, CliError> {
     for d in parsed.diags.sorted() {
         if d.severity == Severity::Warning {
             log.warning(&located(d, &parsed.sources));

@@ -8,8 +8,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::getopt::{self, HasArg, Item, LongOpt};
-use crate::cli::run::{load_and_check_host, write_findings, DEFAULT_CONFIG};
+use crate::cli::run::{
+    load_and_check_host, prepare_daemon, run_vrrp, write_findings, DEFAULT_CONFIG,
+};
 use crate::conf::LoadOptions;
+use crate::daemon::log::{self, Log};
+use crate::daemon::pidfile::PidFile;
 
 /// keepalived's option string (Debian's build: VRRP, LVS, BFD, SNMP).
 const SHORTS: &str = "vhlndu:DRS:f:p:i:es:mM::g::Gt::PCr:VXac:ITBb:xA:";
@@ -79,9 +83,28 @@ struct Opts {
     all_config: bool,
     help: bool,
     version: bool,
+    /// `-n`: stay in the foreground.
+    dont_fork: bool,
+    /// `-l`: log to the console.
+    log_console: bool,
+    /// `-D`: detailed log.
+    log_detail: bool,
+    /// `-G`: no syslog.
+    no_syslog: bool,
+    /// `-S N`: syslog facility local N.
+    facility: Option<u8>,
+    /// `-C`: checkers only (nothing to run in this version).
+    checkers_only: bool,
+    /// `-p` and `-r`: the main and VRRP pid files (one process here: both name it).
+    pid_file: Option<PathBuf>,
+    vrrp_pid_file: Option<PathBuf>,
     /// Options accepted by keepalived that this version does not implement.
     unsupported: Vec<String>,
 }
+
+/// keepalived 2.2.7's default pid files.
+const DEFAULT_PID_FILE: &str = "/run/keepalived.pid";
+const DEFAULT_VRRP_PID_FILE: &str = "/run/keepalived_vrrp.pid";
 
 fn parse(argv: &[String]) -> Result<Opts, String> {
     let parsed = getopt::parse(argv, SHORTS, LONGS);
@@ -98,8 +121,25 @@ fn parse(argv: &[String]) -> Result<Opts, String> {
                 'e' => o.all_config = true,
                 'h' => o.help = true,
                 'v' => o.version = true,
-                // Harmless with -t: logging and forking choices.
-                'l' | 'D' | 'n' | 'G' | 'R' => {}
+                'n' => o.dont_fork = true,
+                'l' => o.log_console = true,
+                'D' => o.log_detail = true,
+                'G' => o.no_syslog = true,
+                'S' => match arg.as_deref().and_then(|a| a.parse::<u8>().ok()) {
+                    Some(n) if n <= 7 => o.facility = Some(n),
+                    _ => {
+                        return Err(format!(
+                            "Invalid log facility '{}'",
+                            arg.unwrap_or_default()
+                        ))
+                    }
+                },
+                'p' => o.pid_file = arg.map(PathBuf::from),
+                'r' => o.vrrp_pid_file = arg.map(PathBuf::from),
+                'C' => o.checkers_only = true,
+                // -P (VRRP only) is what this version runs anyway; -R (no respawn): there is
+                // no child to respawn; -B / --all: no BFD or checker process to start or skip.
+                'P' | 'R' | 'B' | '\u{3}' => {}
                 _ => o.unsupported.push(step.current.clone()),
             },
             Item::Unknown { .. } => return Err(format!("Unrecognised option '{}'", step.current)),
@@ -117,7 +157,7 @@ fn parse(argv: &[String]) -> Result<Opts, String> {
 fn usage(prog: &str) -> String {
     format!(
         "Usage: {prog} [OPTION...]\n\
-         (ha's keepalived personality: this version implements the configuration test)\n  \
+         (ha's keepalived personality: VRRP and the configuration test)\n  \
          -f, --use-file=FILE          Use the specified configuration file\n                                \
          default '{DEFAULT_CONFIG}'\n  \
          -t, --config-test[=LOG_FILE] Check the configuration for obvious errors, output to\n                                \
@@ -126,6 +166,14 @@ fn usage(prog: &str) -> String {
          or any lines beginning @^ that do match.\n                                \
          The config-id defaults to the node name if option not used\n  \
          -e, --all-config             Don't load if any configuration file is missing or cannot be read\n  \
+         -P, --vrrp                   Only run with VRRP subsystem\n  \
+         -l, --log-console            Log messages to local console\n  \
+         -D, --log-detail             Detailed log messages\n  \
+         -S, --log-facility=[0-7]     Set syslog facility to LOG_LOCAL[0-7]\n  \
+         -G, --no-syslog              Don't log via syslog\n  \
+         -n, --dont-fork              Don't fork the daemon process\n  \
+         -p, --pid=FILE               Use specified pidfile for parent process\n  \
+         -r, --vrrp_pid=FILE          Use specified pidfile for VRRP child process\n  \
          -v, --version                Display the version number\n  \
          -h, --help                   Display this help message\n"
     )
@@ -156,16 +204,15 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    if !o.test || !o.unsupported.is_empty() {
-        let what = if o.test {
-            format!("option(s) {} not supported yet", o.unsupported.join(" "))
-        } else {
-            "running the daemon as `keepalived` is not supported yet".to_string()
-        };
+    if !o.unsupported.is_empty() {
         eprintln!(
-            "ha: {prog}: {what}\n  hint: `{prog} -t -f FILE` checks a configuration; see `ha --help`"
+            "ha: {prog}: option(s) {} not supported yet\n  hint: see `{prog} --help` for what this version runs",
+            o.unsupported.join(" ")
         );
         return ExitCode::from(EXIT_FATAL);
+    }
+    if !o.test {
+        return daemon(&prog, o);
     }
     let file = o.file.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
     let parsed = load_and_check_host(
@@ -193,6 +240,76 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     } else {
         EXIT_OK
     })
+}
+
+/// keepalived without -t: the VRRP daemon, detached unless -n, with keepalived's pid files
+/// and logging choices (-l console, else syslog unless -G; -D detail; -S facility).
+fn daemon(prog: &str, o: Opts) -> ExitCode {
+    if o.checkers_only {
+        eprintln!(
+            "ha: {prog}: -C (checkers only): this version of ha runs VRRP only; health checks come later"
+        );
+        return ExitCode::from(EXIT_FATAL);
+    }
+    let file = o
+        .file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
+    let opts = LoadOptions {
+        config_id: o.config_id.clone(),
+        all_config: o.all_config,
+    };
+    let parsed = match prepare_daemon(&file, &opts) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_FATAL);
+        }
+    };
+    if !o.dont_fork {
+        // Console logging keeps the terminal; otherwise stdio goes to /dev/null.
+        if let Err(e) = nix::unistd::daemon(false, o.log_console) {
+            eprintln!("ha: {prog}: cannot detach (daemon(3)): {e}");
+            return ExitCode::from(EXIT_FATAL);
+        }
+    }
+    let log = if o.log_console {
+        Log::stderr(o.log_detail)
+    } else if o.no_syslog {
+        Log::nowhere()
+    } else {
+        let facility = o
+            .facility
+            .and_then(log::facility_local)
+            .unwrap_or(log::FACILITY_DAEMON);
+        Log::syslog("Keepalived_vrrp", facility, o.log_detail)
+    };
+    let main_pid = o
+        .pid_file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_PID_FILE));
+    let vrrp_pid = o
+        .vrrp_pid_file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_VRRP_PID_FILE));
+    let mut guards = Vec::new();
+    for path in [&main_pid, &vrrp_pid] {
+        match PidFile::create(path) {
+            Ok(g) => guards.push(g),
+            Err(e) => {
+                log.error(&e.to_string());
+                eprintln!("ha: {prog}: {e}");
+                return ExitCode::from(EXIT_FATAL);
+            }
+        }
+    }
+    match run_vrrp(&parsed, log) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(EXIT_FATAL)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -226,9 +343,25 @@ mod tests {
     }
 
     #[test]
-    fn daemon_options_are_recognised_but_not_supported_yet() {
-        let o = parse(&argv("-t -P --vrrp_pid /run/v.pid")).unwrap();
-        assert_eq!(o.unsupported, ["-P", "--vrrp_pid"]);
+    fn daemon_command_lines() {
+        let o = parse(&argv(
+            "-n -l -D -P -f /k.conf -p /run/k.pid --vrrp_pid /run/v.pid",
+        ))
+        .unwrap();
+        assert!(o.unsupported.is_empty(), "{:?}", o.unsupported);
+        assert!(o.dont_fork && o.log_console && o.log_detail && !o.test);
+        assert_eq!(o.pid_file, Some("/run/k.pid".into()));
+        assert_eq!(o.vrrp_pid_file, Some("/run/v.pid".into()));
+        let o = parse(&argv("--dont-fork --log-detail -S 0 -G")).unwrap();
+        assert_eq!(o.facility, Some(0));
+        assert!(o.no_syslog);
+        assert!(parse(&argv("-S 9")).is_err());
+    }
+
+    #[test]
+    fn options_this_version_does_not_run_are_named() {
+        let o = parse(&argv("-X -s ns1 --address-monitoring")).unwrap();
+        assert_eq!(o.unsupported, ["-X", "-s", "--address-monitoring"]);
     }
 
     #[test]

@@ -34,7 +34,10 @@ enum Sink {
     Syslog {
         sock: Option<UnixDatagram>,
         ident: String,
+        facility: u8,
     },
+    /// keepalived `-G` without `-l`: nowhere.
+    Nowhere,
 }
 
 pub struct Log {
@@ -43,7 +46,12 @@ pub struct Log {
 }
 
 /// syslog facility `daemon` (keepalived's default, `-S` changes it to local0-7).
-const FACILITY_DAEMON: u8 = 3;
+pub const FACILITY_DAEMON: u8 = 3;
+
+/// syslog facility `localN` (keepalived's `-S N`).
+pub fn facility_local(n: u8) -> Option<u8> {
+    (n <= 7).then_some(16 + n)
+}
 
 impl Log {
     pub fn stderr(detail: bool) -> Log {
@@ -55,7 +63,7 @@ impl Log {
 
     /// Datagrams to /dev/log; lines are dropped when no syslog daemon listens (keepalived
     /// behaves the same), never blocking the VRRP loop.
-    pub fn syslog(ident: &str, detail: bool) -> Log {
+    pub fn syslog(ident: &str, facility: u8, detail: bool) -> Log {
         let sock = UnixDatagram::unbound().ok().and_then(|s| {
             s.connect("/dev/log").ok()?;
             s.set_nonblocking(true).ok()?;
@@ -65,8 +73,16 @@ impl Log {
             sink: Sink::Syslog {
                 sock,
                 ident: ident.to_string(),
+                facility,
             },
             detail,
+        }
+    }
+
+    pub fn nowhere() -> Log {
+        Log {
+            sink: Sink::Nowhere,
+            detail: false,
         }
     }
 
@@ -89,9 +105,14 @@ impl Log {
                 // A closed stderr must not stop the daemon.
                 let _ = std::io::stderr().lock().write_all(line.as_bytes());
             }
-            Sink::Syslog { sock, ident } => {
+            Sink::Nowhere => {}
+            Sink::Syslog {
+                sock,
+                ident,
+                facility,
+            } => {
                 if let Some(sock) = sock {
-                    let pri = FACILITY_DAEMON * 8 + level.syslog_priority();
+                    let pri = facility * 8 + level.syslog_priority();
                     let line = format!("<{pri}>{ident}[{}]: {msg}", std::process::id());
                     let _ = sock.send(line.as_bytes());
                 }
@@ -153,7 +174,9 @@ mod tests {
 
     #[test]
     fn detail_lines_only_with_detail() {
-        let log = Log::syslog("ha-test", false);
+        let log = Log::syslog("ha-test", FACILITY_DAEMON, false);
+        assert_eq!(facility_local(0), Some(16));
+        assert_eq!(facility_local(8), None);
         assert!(!log.detail());
         // Writing must never fail or block, with or without a syslog daemon.
         log.write(Level::Detail, "hidden");
