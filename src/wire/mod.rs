@@ -7,12 +7,15 @@
 //! - [`ndisc`]: the unsolicited neighbour advertisement frame (IPv6 VIPs);
 //! - [`pcap`]: a small reader of classic pcap files (fixtures, `ha vrrp sniff -r`);
 //! - [`pretty`]: the one-line text and JSON forms `ha vrrp sniff` prints;
-//! - [`watch`]: the sniffer's analyzer (split brain, mismatched peers, priority 0).
+//! - [`watch`]: the sniffer's analyzer (split brain, mismatched peers, priority 0);
+//! - `fuzz`: all decoders at once with their round-trip invariants (fuzz target, tests).
 //!
 //! No sockets here: `crate::net` sends and receives these bytes.
 
 pub mod arp;
 pub mod csum;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod ndisc;
 pub mod pcap;
 pub mod pretty;

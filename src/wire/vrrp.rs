@@ -1074,3 +1074,615 @@ pub fn verify_ah(packet: &[u8], key: &[u8; 8], unicast: bool) -> Result<bool, De
     }
     Ok(ah_icv(packet, key, unicast)[..] == ah.icv[..])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v4(d: u8) -> Ipv4Addr {
+        Ipv4Addr::new(192, 0, 2, d)
+    }
+
+    fn v6(d: u16) -> Ipv6Addr {
+        Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, d)
+    }
+
+    fn advert(version: Version, auth: Auth, addresses: Vec<IpAddr>) -> Advert {
+        Advert {
+            version,
+            vrid: 7,
+            priority: 150,
+            interval_cs: if version == Version::V2 { 300 } else { 5 },
+            auth,
+            addresses,
+        }
+    }
+
+    fn a4() -> Vec<IpAddr> {
+        vec![v4(100).into(), v4(101).into(), v4(102).into()]
+    }
+
+    fn a6() -> Vec<IpAddr> {
+        vec![v6(0x100).into()]
+    }
+
+    fn packet(a: &Advert, src: Ipv4Addr, dst: Ipv4Addr, opts: &EncodeOptions) -> Vec<u8> {
+        encode_ipv4(a, src, dst, &Ipv4Params::default(), opts).unwrap()
+    }
+
+    #[test]
+    fn round_trips() {
+        let cases = [
+            advert(Version::V2, Auth::None, a4()),
+            advert(Version::V2, Auth::pass(b"abc"), a4()),
+            advert(Version::V2, Auth::Other(9), vec![]),
+            advert(Version::V3, Auth::None, a4()),
+        ];
+        for a in &cases {
+            let p = packet(a, v4(1), MCAST_GROUP4, &Default::default());
+            assert_eq!(
+                p.len(),
+                20 + message_len(a.version, false, a.addresses.len())
+            );
+            let d = decode_ipv4(&p).unwrap();
+            assert_eq!(&d.received.advert, a);
+            assert!(d.received.checksum_ok && d.checksums.rfc);
+            assert_eq!(d.received.ttl, 255);
+            assert_eq!(
+                d.ip,
+                Some(IpInfo::V4 {
+                    tos: 0xc0,
+                    id: 1,
+                    flags_fragment: 0,
+                    options_len: 0,
+                    header_checksum_ok: true
+                })
+            );
+        }
+        let a = advert(Version::V3, Auth::None, a6());
+        let m = encode_vrrp(&a, v6(1).into(), MCAST_GROUP6.into(), &Default::default()).unwrap();
+        assert_eq!(m.len(), 8 + 16);
+        let d = decode_payload(&m, v6(1).into(), MCAST_GROUP6.into(), 255).unwrap();
+        assert_eq!(d.received.advert, a);
+        assert!(d.received.checksum_ok && d.ip.is_none());
+    }
+
+    #[test]
+    fn v2_bytes() {
+        // RFC 3768 layout: ver/type 0x21, vrid, prio, count, auth type, interval, checksum,
+        // addresses, 8 bytes of authentication data.
+        let a = advert(Version::V2, Auth::pass(b"pw"), vec![v4(9).into()]);
+        let m = encode_vrrp(&a, v4(1).into(), MCAST_GROUP4.into(), &Default::default()).unwrap();
+        assert_eq!(&m[..6], &[0x21, 7, 150, 1, 1, 3]);
+        assert_eq!(&m[8..12], &[192, 0, 2, 9]);
+        assert_eq!(&m[12..], b"pw\0\0\0\0\0\0");
+        assert_eq!(csum::checksum(&[&m]), 0);
+        // Other auth types carry zero data.
+        let a = advert(Version::V2, Auth::None, vec![]);
+        let m = encode_vrrp(&a, v4(1).into(), MCAST_GROUP4.into(), &Default::default()).unwrap();
+        assert_eq!(&m[8..], &[0; 8]);
+    }
+
+    #[test]
+    fn v3_bytes_and_reserved_bits() {
+        let mut a = advert(Version::V3, Auth::None, vec![v4(9).into()]);
+        a.interval_cs = 4095;
+        let mut p = packet(&a, v4(1), MCAST_GROUP4, &Default::default());
+        assert_eq!(&p[20..26], &[0x31, 7, 150, 1, 0x0f, 0xff]);
+        // The 4 reserved bits are ignored on receive (but count in the checksum).
+        p[24] |= 0xf0;
+        let d = decode_ipv4(&p).unwrap();
+        assert_eq!(d.received.advert.interval_cs, 4095);
+        assert!(!d.received.checksum_ok);
+    }
+
+    #[test]
+    fn checksum_variants_v3_ipv4() {
+        let a = advert(Version::V3, Auth::None, a4());
+        let (s, peer) = (v4(1), v4(2));
+        let both = |c: ChecksumMatch| (c.rfc, c.old_unicast, c.as_v2);
+        let dec = |p: &[u8]| decode_ipv4(p).unwrap();
+
+        // Multicast: the real destination is the group, so rfc and old agree.
+        let d = dec(&packet(&a, s, MCAST_GROUP4, &Default::default()));
+        assert_eq!(both(d.checksums), (true, true, false));
+        assert_eq!(d.checksums.variant(), Some(ChecksumVariant::Rfc));
+
+        // Unicast, default.
+        let d = dec(&packet(&a, s, peer, &Default::default()));
+        assert_eq!(both(d.checksums), (true, false, false));
+        assert!(d.received.checksum_ok);
+
+        // Unicast, old_unicast_checksum: accepted by a 2.2.7 default instance (auto mode).
+        let old = EncodeOptions {
+            old_unicast_checksum: true,
+            ..Default::default()
+        };
+        let d = dec(&packet(&a, s, peer, &old));
+        assert_eq!(both(d.checksums), (false, true, false));
+        assert!(d.received.checksum_ok);
+        assert_eq!(d.checksums.variant(), Some(ChecksumVariant::OldUnicast));
+
+        // old_unicast_checksum with another vrrp_mcast_group4.
+        let group = Ipv4Addr::new(224, 0, 0, 99);
+        let custom = EncodeOptions {
+            old_unicast_checksum: true,
+            mcast_group4: Some(group),
+            ..Default::default()
+        };
+        let p = packet(&a, s, peer, &custom);
+        let d = dec(&p);
+        assert_eq!(both(d.checksums), (false, false, false));
+        assert_eq!(v3_ipv4_checksum(&p[20..], s, group), 0);
+
+        // v3_checksum_as_v2: no pseudo-header; not what 2.2.7 accepts.
+        let as_v2 = EncodeOptions {
+            v3_checksum_as_v2: true,
+            ..Default::default()
+        };
+        let p = packet(&a, s, peer, &as_v2);
+        let d = dec(&p);
+        assert_eq!(both(d.checksums), (false, false, true));
+        assert!(!d.received.checksum_ok);
+        assert_eq!(d.checksums.variant(), Some(ChecksumVariant::AsV2));
+        assert_eq!(csum::checksum(&[&p[20..]]), 0);
+        // as_v2 wins over old_unicast when both are set.
+        let both_set = EncodeOptions {
+            v3_checksum_as_v2: true,
+            old_unicast_checksum: true,
+            ..Default::default()
+        };
+        assert_eq!(packet(&a, s, peer, &both_set), p);
+
+        // Corrupted.
+        let mut p = packet(&a, s, peer, &Default::default());
+        p[27] ^= 0x01;
+        let d = dec(&p);
+        assert_eq!(both(d.checksums), (false, false, false));
+        assert!(!d.received.checksum_ok && d.checksums.variant().is_none());
+    }
+
+    #[test]
+    fn checksum_v2_ignores_options() {
+        // Version 2 has no pseudo-header: the same message bytes to any destination, and
+        // the options change nothing.
+        let a = advert(Version::V2, Auth::pass(b"x"), a4());
+        let opts = EncodeOptions {
+            v3_checksum_as_v2: true,
+            old_unicast_checksum: true,
+            mcast_group4: None,
+        };
+        let m1 = encode_vrrp(&a, v4(1).into(), v4(2).into(), &opts).unwrap();
+        let m2 = encode_vrrp(&a, v4(3).into(), MCAST_GROUP4.into(), &Default::default()).unwrap();
+        assert_eq!(m1, m2);
+        let d = decode_payload(&m1, v4(1).into(), v4(2).into(), 255).unwrap();
+        assert_eq!(
+            (d.checksums.rfc, d.checksums.old_unicast, d.checksums.as_v2),
+            (true, false, false)
+        );
+        let mut bad = m1.clone();
+        bad[19] ^= 0x80;
+        assert!(
+            !decode_payload(&bad, v4(1).into(), v4(2).into(), 255)
+                .unwrap()
+                .received
+                .checksum_ok
+        );
+    }
+
+    #[test]
+    fn checksum_ipv6_uses_pseudo_header() {
+        let a = advert(Version::V3, Auth::None, a6());
+        let (s, d) = (IpAddr::V6(v6(1)), IpAddr::V6(MCAST_GROUP6));
+        let m = encode_vrrp(&a, s, d, &Default::default()).unwrap();
+        assert!(decode_payload(&m, s, d, 255).unwrap().received.checksum_ok);
+        // Another destination makes it wrong: the pseudo-header counts.
+        let other = IpAddr::V6(v6(2));
+        assert!(
+            !decode_payload(&m, s, other, 255)
+                .unwrap()
+                .received
+                .checksum_ok
+        );
+        // The old/as-v2 options are IPv4-only.
+        let opts = EncodeOptions {
+            v3_checksum_as_v2: true,
+            old_unicast_checksum: true,
+            mcast_group4: None,
+        };
+        assert_eq!(encode_vrrp(&a, s, d, &opts).unwrap(), m);
+    }
+
+    #[test]
+    fn ipv4_header() {
+        let a = advert(Version::V3, Auth::None, vec![v4(100).into()]);
+        let p = encode_ipv4(
+            &a,
+            v4(1),
+            v4(2),
+            &Ipv4Params { id: 0x1234, ttl: 9 },
+            &Default::default(),
+        )
+        .unwrap();
+        assert_eq!(&p[..10], &[0x45, 0xc0, 0, 32, 0x12, 0x34, 0, 0, 9, 112]);
+        assert_eq!(csum::checksum(&[&p[..20]]), 0);
+        assert_eq!(next_ip_id(1), 2);
+        assert_eq!(next_ip_id(65535), 1);
+        // Options are skipped.
+        let mut o = p[..20].to_vec();
+        o[0] = 0x46;
+        o[3] += 4;
+        o.extend_from_slice(&[1, 1, 1, 0]); // NOP NOP NOP EOL
+        o.extend_from_slice(&p[20..]);
+        o[10] = 0;
+        o[11] = 0;
+        let c = csum::checksum(&[&o[..24]]);
+        o[10..12].copy_from_slice(&c.to_be_bytes());
+        let d = decode_ipv4(&o).unwrap();
+        assert_eq!(d.received.advert, a);
+        assert!(matches!(
+            d.ip,
+            Some(IpInfo::V4 {
+                options_len: 4,
+                header_checksum_ok: true,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn ah_round_trip() {
+        let a = advert(Version::V2, Auth::Ah, a4());
+        let key = *b"k\0\0\0\0\0\0\0";
+        let p = encode_ipv4_ah(
+            &a,
+            v4(1),
+            MCAST_GROUP4,
+            &Ipv4Params::default(),
+            &key,
+            7,
+            false,
+        )
+        .unwrap();
+        assert_eq!(p.len(), 20 + 24 + 8 + 12 + 8);
+        assert_eq!(p[9], PROTO_AH);
+        let d = decode_ipv4(&p).unwrap();
+        assert_eq!(d.received.advert, a);
+        assert!(d.received.checksum_ok);
+        let ah = d.ah.unwrap();
+        assert_eq!((ah.spi, ah.seq), (u32::from(v4(1)), 7));
+        assert!(verify_ah(&p, &key, false).unwrap());
+        // A unicast receiver zeroes the TTL too: a different ICV.
+        assert!(!verify_ah(&p, &key, true).unwrap());
+        let u = encode_ipv4_ah(&a, v4(1), v4(2), &Ipv4Params::default(), &key, 7, true).unwrap();
+        assert!(verify_ah(&u, &key, true).unwrap());
+        // The TTL is excluded for unicast, so a router decrementing it changes nothing.
+        let mut hop = u.clone();
+        hop[8] = 254;
+        assert!(verify_ah(&hop, &key, true).unwrap());
+        // Errors.
+        assert_eq!(
+            encode_ipv4(
+                &a,
+                v4(1),
+                v4(2),
+                &Ipv4Params::default(),
+                &Default::default()
+            ),
+            Err(EncodeError::AhNeedsKey)
+        );
+        let v3 = advert(Version::V3, Auth::None, a4());
+        assert_eq!(
+            encode_ipv4_ah(&v3, v4(1), v4(2), &Ipv4Params::default(), &key, 1, false),
+            Err(EncodeError::AuthOnV3)
+        );
+        let plain = packet(
+            &advert(Version::V2, Auth::None, a4()),
+            v4(1),
+            v4(2),
+            &Default::default(),
+        );
+        assert!(verify_ah(&plain, &key, false).is_err());
+        // keepalived's HMAC-MD5 is RFC 2104's: RFC 2202 test case 2.
+        assert_eq!(
+            hmac_md5(b"Jefe", b"what do ya want for nothing?"),
+            [
+                0x75, 0x0c, 0x78, 0x3e, 0x6a, 0xb0, 0xb5, 0x03, 0xea, 0xa8, 0x6e, 0x31, 0x0a, 0x5d,
+                0xb7, 0x38
+            ]
+        );
+        // Keys longer than the block are hashed first (RFC 2202 test case 6).
+        assert_eq!(
+            hmac_md5(
+                &[0xaa; 80],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            ),
+            [
+                0x6b, 0x1a, 0xb7, 0xfe, 0x4b, 0xd7, 0xbf, 0x8f, 0x0b, 0x62, 0xe6, 0xce, 0x61, 0xb9,
+                0xd0, 0xcd
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_auth_types() {
+        let mut p = packet(
+            &advert(Version::V2, Auth::None, a4()),
+            v4(1),
+            MCAST_GROUP4,
+            &Default::default(),
+        );
+        p[24] = 200;
+        let d = decode_ipv4(&p).unwrap();
+        assert_eq!(d.received.advert.auth, Auth::Other(200));
+        assert!(!d.received.checksum_ok);
+        assert_eq!(Auth::Other(200).code(), 200);
+        assert_eq!(Auth::pass(b"0123456789"), Auth::Pass(*b"01234567"));
+    }
+
+    fn eth(ethertype: u16, payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![1, 0, 0x5e, 0, 0, 0x12, 2, 0, 0, 0, 0, 1];
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        f.extend_from_slice(payload);
+        f
+    }
+
+    fn ipv6_packet(next: u8, payload: &[u8], hop: u8) -> Vec<u8> {
+        let mut p = vec![0x6c, 0x00, 0x00, 0x05];
+        p.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+        p.push(next);
+        p.push(hop);
+        p.extend_from_slice(&v6(1).octets());
+        p.extend_from_slice(&MCAST_GROUP6.octets());
+        p.extend_from_slice(payload);
+        p
+    }
+
+    #[test]
+    fn ethernet_vlan_padding_and_ipv6() {
+        let a = advert(Version::V3, Auth::None, vec![v4(100).into()]);
+        let p = packet(&a, v4(1), MCAST_GROUP4, &Default::default());
+        // Padded to the 60-byte Ethernet minimum and tagged twice.
+        let mut f = eth(
+            ETHERTYPE_QINQ,
+            &[0x00, 0x64, 0x81, 0x00, 0x20, 0x05, 0x08, 0x00],
+        );
+        f.extend_from_slice(&p);
+        f.resize(70, 0);
+        let d = decode_ethernet(&f).unwrap();
+        assert_eq!(d.received.advert, a);
+        assert_eq!(d.link.unwrap().vlans, [Some(100), Some(5)]);
+        // The raw-socket entry point is strict about the length.
+        let mut long = p.clone();
+        long.push(0);
+        assert_eq!(
+            decode_ipv4(&long),
+            Err(DecodeError::IpLength {
+                field: 32,
+                have: 33
+            })
+        );
+        assert!(decode_ip(&long).is_ok());
+
+        let a6 = advert(Version::V3, Auth::None, a6());
+        let m = encode_vrrp(&a6, v6(1).into(), MCAST_GROUP6.into(), &Default::default()).unwrap();
+        let ip = ipv6_packet(PROTO_VRRP, &m, 255);
+        let d = decode_ethernet(&eth(ETHERTYPE_IPV6, &ip)).unwrap();
+        assert_eq!(d.received.advert, a6);
+        assert!(d.received.checksum_ok);
+        assert_eq!(
+            d.ip,
+            Some(IpInfo::V6 {
+                traffic_class: 0xc0,
+                flow_label: 5
+            })
+        );
+        // A hop-by-hop header in front.
+        let mut hbh = vec![PROTO_VRRP, 0, 1, 4, 0, 0, 0, 0];
+        hbh.extend_from_slice(&m);
+        let d = decode_ipv6(&ipv6_packet(0, &hbh, 255)).unwrap();
+        assert_eq!(d.received.advert, a6);
+    }
+
+    #[test]
+    fn decode_errors() {
+        let a = advert(Version::V2, Auth::None, a4());
+        let p = packet(&a, v4(1), MCAST_GROUP4, &Default::default());
+        let set = |i: usize, v: u8| {
+            let mut q = p.clone();
+            q[i] = v;
+            q
+        };
+        let t = |layer, need, have| DecodeError::Truncated { layer, need, have };
+        assert_eq!(decode_ipv4(&p[..19]), Err(t(Layer::Ipv4, 20, 19)));
+        assert_eq!(decode_ipv4(&set(0, 0x65)), Err(DecodeError::IpVersion(6)));
+        assert_eq!(
+            decode_ipv4(&set(0, 0x44)),
+            Err(DecodeError::IpHeaderLength(4))
+        );
+        assert_eq!(decode_ipv4(&set(0, 0x4f)), Err(t(Layer::Ipv4, 60, p.len())));
+        assert_eq!(
+            decode_ipv4(&p[..p.len() - 1]),
+            Err(DecodeError::IpLength {
+                field: p.len(),
+                have: p.len() - 1
+            })
+        );
+        assert_eq!(
+            decode_ipv4(&set(3, 10)),
+            Err(DecodeError::IpLength {
+                field: 10,
+                have: p.len()
+            })
+        );
+        assert_eq!(decode_ipv4(&set(6, 0x20)), Err(DecodeError::Fragment));
+        assert_eq!(decode_ipv4(&set(7, 0x01)), Err(DecodeError::Fragment));
+        // DF alone is fine.
+        assert!(decode_ipv4(&set(6, 0x40)).is_ok());
+        assert_eq!(
+            decode_ipv4(&set(9, 6)),
+            Err(DecodeError::NotVrrp { protocol: 6 })
+        );
+        assert_eq!(decode_ipv4(&set(20, 0x41)), Err(DecodeError::Version(4)));
+        assert_eq!(decode_ipv4(&set(20, 0x11)), Err(DecodeError::Version(1)));
+        assert_eq!(decode_ipv4(&set(20, 0x22)), Err(DecodeError::Type(2)));
+        assert_eq!(
+            decode_ipv4(&set(23, 4)),
+            Err(DecodeError::Length {
+                count: 4,
+                expected: 32,
+                have: 28
+            })
+        );
+        // A v2 message read as v3 has 8 bytes too many.
+        assert_eq!(
+            decode_ipv4(&set(20, 0x31)),
+            Err(DecodeError::Length {
+                count: 3,
+                expected: 20,
+                have: 28
+            })
+        );
+        let m = &p[20..];
+        assert_eq!(
+            decode_payload(&m[..7], v4(1).into(), v4(2).into(), 255),
+            Err(t(Layer::Vrrp, 8, 7))
+        );
+        assert_eq!(
+            decode_payload(m, v4(1).into(), v6(2).into(), 255),
+            Err(DecodeError::FamilyMismatch)
+        );
+        let v2over6 = {
+            let mut q = m[..8].to_vec();
+            q[3] = 0;
+            q
+        };
+        assert_eq!(
+            decode_payload(&v2over6, v6(1).into(), v6(2).into(), 255),
+            Err(DecodeError::V2OverIpv6)
+        );
+
+        // AH.
+        let ah = encode_ipv4_ah(
+            &advert(Version::V2, Auth::Ah, a4()),
+            v4(1),
+            v4(2),
+            &Ipv4Params::default(),
+            &[0; 8],
+            1,
+            false,
+        )
+        .unwrap();
+        let mut q = ah.clone();
+        q[20] = 6;
+        assert_eq!(decode_ipv4(&q), Err(DecodeError::AhNextHeader(6)));
+        let mut q = ah.clone();
+        q[21] = 0;
+        assert_eq!(decode_ipv4(&q), Err(DecodeError::AhLength(0)));
+        let mut q = ah.clone();
+        q[21] = 200;
+        assert_eq!(decode_ipv4(&q), Err(t(Layer::Ah, 808, ah.len() - 20)));
+        let mut q = ah[..30].to_vec();
+        q[2..4].copy_from_slice(&30u16.to_be_bytes());
+        assert_eq!(decode_ipv4(&q), Err(t(Layer::Ah, 12, 10)));
+
+        // Ethernet.
+        assert_eq!(decode_ethernet(&[0; 13]), Err(t(Layer::Ethernet, 14, 13)));
+        assert_eq!(
+            decode_ethernet(&eth(0x0806, &[0; 28])),
+            Err(DecodeError::NotIp { ethertype: 0x0806 })
+        );
+        assert_eq!(
+            decode_ethernet(&eth(0x8100, &[0, 1])),
+            Err(t(Layer::Ethernet, 18, 16))
+        );
+        assert_eq!(
+            decode_ethernet(&eth(0x0800, &[0x60; 20])),
+            Err(DecodeError::IpVersion(6))
+        );
+
+        // IPv6.
+        let a6 = advert(Version::V3, Auth::None, a6());
+        let m6 = encode_vrrp(&a6, v6(1).into(), MCAST_GROUP6.into(), &Default::default()).unwrap();
+        let ip6 = ipv6_packet(PROTO_VRRP, &m6, 255);
+        assert_eq!(decode_ipv6(&ip6[..39]), Err(t(Layer::Ipv6, 40, 39)));
+        assert_eq!(
+            decode_ipv6(&ip6[..50]),
+            Err(DecodeError::IpLength {
+                field: 24,
+                have: 10
+            })
+        );
+        let mut q = ip6.clone();
+        q[0] = 0x40;
+        assert_eq!(decode_ipv6(&q), Err(DecodeError::IpVersion(4)));
+        assert_eq!(
+            decode_ipv6(&ipv6_packet(44, &m6, 255)),
+            Err(DecodeError::Fragment)
+        );
+        assert_eq!(
+            decode_ipv6(&ipv6_packet(58, &m6, 255)),
+            Err(DecodeError::NotVrrp { protocol: 58 })
+        );
+        assert_eq!(
+            decode_ipv6(&ipv6_packet(60, &[112, 0, 0], 255)),
+            Err(t(Layer::Ipv6, 8, 3))
+        );
+        assert_eq!(
+            decode_ipv6(&ipv6_packet(60, &[112, 1, 0, 0, 0, 0, 0, 0], 255)),
+            Err(t(Layer::Ipv6, 16, 8))
+        );
+        let mut q = m6.clone();
+        q[0] = 0x21;
+        assert_eq!(
+            decode_ipv6(&ipv6_packet(112, &q, 255)),
+            Err(DecodeError::V2OverIpv6)
+        );
+        assert_eq!(decode_ip(&[]), Err(t(Layer::Ipv4, 20, 0)));
+        assert_eq!(decode_ip(&[0x50; 30]), Err(DecodeError::IpVersion(5)));
+
+        for e in [
+            t(Layer::Ah, 1, 0),
+            DecodeError::NotIp { ethertype: 1 },
+            DecodeError::Length {
+                count: 1,
+                expected: 2,
+                have: 3,
+            },
+            DecodeError::FamilyMismatch,
+        ] {
+            assert!(!e.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn encode_errors() {
+        let s4: IpAddr = v4(1).into();
+        let s6: IpAddr = v6(1).into();
+        let enc = |a: &Advert, s, d| encode_vrrp(a, s, d, &Default::default());
+        let v3 = advert(Version::V3, Auth::None, a4());
+        assert_eq!(enc(&v3, s4, s6), Err(EncodeError::FamilyMismatch));
+        assert_eq!(enc(&v3, s6, s6), Err(EncodeError::FamilyMismatch));
+        let mut many = v3.clone();
+        many.addresses = vec![s4; 256];
+        assert_eq!(enc(&many, s4, s4), Err(EncodeError::TooManyAddresses(256)));
+        many.addresses.pop();
+        assert_eq!(enc(&many, s4, s4).unwrap().len(), 8 + 4 * 255);
+        let mut i = v3.clone();
+        i.interval_cs = 4096;
+        assert_eq!(enc(&i, s4, s4), Err(EncodeError::V3Interval(4096)));
+        let mut au = v3.clone();
+        au.auth = Auth::pass(b"x");
+        assert_eq!(enc(&au, s4, s4), Err(EncodeError::AuthOnV3));
+        let mut v2 = advert(Version::V2, Auth::None, a4());
+        v2.interval_cs = 150;
+        assert_eq!(enc(&v2, s4, s4), Err(EncodeError::V2Interval(150)));
+        v2.interval_cs = 25600;
+        assert_eq!(enc(&v2, s4, s4), Err(EncodeError::V2Interval(25600)));
+        v2.interval_cs = 25500;
+        assert!(enc(&v2, s4, s4).is_ok());
+        let v2_6 = advert(Version::V2, Auth::None, a6());
+        assert_eq!(enc(&v2_6, s6, s6), Err(EncodeError::V2OverIpv6));
+        assert!(!EncodeError::V2OverIpv6.to_string().is_empty());
+    }
+}

@@ -36,7 +36,9 @@ teardown() {
     sleep 0.5
     ip netns del $N1 2>/dev/null
     ip netns del $N2 2>/dev/null
-    [ -n "${KEEP_LOGS:-}" ] && cat "$work"/*.log; rm -rf "$work"
+    # KEEP_LOGS=1: show keepalived's output of the whole run.
+    if [ -n "${KEEP_LOGS:-}" ]; then cat "$work"/*.log; fi
+    rm -rf "$work"
 }
 trap teardown EXIT
 
@@ -230,4 +232,3 @@ for n in n1 n2; do
 done
 play vrrpv2-ipv4-unicast 4.5 "$work/n1.conf" "$work/n2.conf"
 
-if [ -n "${KEEP_LOGS:-}" ]; then cat "$work"/n1.log "$work"/n2.log; fi
