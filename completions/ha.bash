@@ -37,6 +37,9 @@ _ha() {
             ha,run)
                 cmd="ha__subcmd__run"
                 ;;
+            ha,vrrp)
+                cmd="ha__subcmd__vrrp"
+                ;;
             ha__subcmd__check,help)
                 cmd="ha__subcmd__check__subcmd__help"
                 ;;
@@ -100,6 +103,9 @@ _ha() {
             ha__subcmd__help,run)
                 cmd="ha__subcmd__help__subcmd__run"
                 ;;
+            ha__subcmd__help,vrrp)
+                cmd="ha__subcmd__help__subcmd__vrrp"
+                ;;
             ha__subcmd__help__subcmd__check,http)
                 cmd="ha__subcmd__help__subcmd__check__subcmd__http"
                 ;;
@@ -123,6 +129,9 @@ _ha() {
                 ;;
             ha__subcmd__help__subcmd__rs__subcmd__arp,stop)
                 cmd="ha__subcmd__help__subcmd__rs__subcmd__arp__subcmd__stop"
+                ;;
+            ha__subcmd__help__subcmd__vrrp,sniff)
+                cmd="ha__subcmd__help__subcmd__vrrp__subcmd__sniff"
                 ;;
             ha__subcmd__rs__subcmd__arp,help)
                 cmd="ha__subcmd__rs__subcmd__arp__subcmd__help"
@@ -148,6 +157,18 @@ _ha() {
             ha__subcmd__rs__subcmd__arp__subcmd__help,stop)
                 cmd="ha__subcmd__rs__subcmd__arp__subcmd__help__subcmd__stop"
                 ;;
+            ha__subcmd__vrrp,help)
+                cmd="ha__subcmd__vrrp__subcmd__help"
+                ;;
+            ha__subcmd__vrrp,sniff)
+                cmd="ha__subcmd__vrrp__subcmd__sniff"
+                ;;
+            ha__subcmd__vrrp__subcmd__help,help)
+                cmd="ha__subcmd__vrrp__subcmd__help__subcmd__help"
+                ;;
+            ha__subcmd__vrrp__subcmd__help,sniff)
+                cmd="ha__subcmd__vrrp__subcmd__help__subcmd__sniff"
+                ;;
             *)
                 ;;
         esac
@@ -155,7 +176,7 @@ _ha() {
 
     case "${cmd}" in
         ha)
-            opts="-h -V --help --version run config genhash check rs-arp generate-docs help"
+            opts="-h -V --help --version run config genhash check rs-arp vrrp generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -685,7 +706,7 @@ _ha() {
             return 0
             ;;
         ha__subcmd__help)
-            opts="run config genhash check rs-arp generate-docs help"
+            opts="run config genhash check rs-arp vrrp generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -908,6 +929,34 @@ _ha() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ha__subcmd__help__subcmd__vrrp)
+            opts="sniff"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__help__subcmd__vrrp__subcmd__sniff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ha__subcmd__rs__subcmd__arp)
             opts="-h --help start stop status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1074,6 +1123,104 @@ _ha() {
                     return 0
                     ;;
                 -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__vrrp)
+            opts="-h --help sniff help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__vrrp__subcmd__help)
+            opts="sniff help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__vrrp__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__vrrp__subcmd__help__subcmd__sniff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__vrrp__subcmd__sniff)
+            opts="-i -r -c -h --interface --read --count --timeout --no-promiscuous --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --read)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

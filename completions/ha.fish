@@ -31,6 +31,7 @@ complete -c ha -n "__fish_ha_needs_command" -f -a "config" -d 'Inspect keepalive
 complete -c ha -n "__fish_ha_needs_command" -f -a "genhash" -d 'Print the MD5 digest of a page, as HTTP_GET\'s `digest` wants it'
 complete -c ha -n "__fish_ha_needs_command" -f -a "check" -d 'Run one health check now and print the verdict (exit 0 UP, 1 DOWN)'
 complete -c ha -n "__fish_ha_needs_command" -f -a "rs-arp" -d 'Set up an LVS-DR real server: VIPs on lo and the ARP sysctls'
+complete -c ha -n "__fish_ha_needs_command" -f -a "vrrp" -d 'VRRP on the wire'
 complete -c ha -n "__fish_ha_needs_command" -f -a "generate-docs" -d 'Write the shell completions and man pages generated from this binary (maintainers)'
 complete -c ha -n "__fish_ha_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ha -n "__fish_ha_using_subcommand run" -s f -l use-file -d 'Configuration file' -r -F
@@ -147,15 +148,28 @@ complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand
 complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Remove VIPs and restore the sysctls from before start'
 complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show VIPs and sysctls; exit 1 on a half setup'
 complete -c ha -n "__fish_ha_using_subcommand rs-arp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ha -n "__fish_ha_using_subcommand vrrp; and not __fish_seen_subcommand_from sniff help" -s h -l help -d 'Print help'
+complete -c ha -n "__fish_ha_using_subcommand vrrp; and not __fish_seen_subcommand_from sniff help" -f -a "sniff" -d 'Decode every VRRP advert on an interface, one line each, and flag split brain and mismatched peers (needs CAP_NET_RAW; no configuration)'
+complete -c ha -n "__fish_ha_using_subcommand vrrp; and not __fish_seen_subcommand_from sniff help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ha -n "__fish_ha_using_subcommand vrrp; and __fish_seen_subcommand_from sniff" -s i -l interface -d 'Interface to listen on' -r
+complete -c ha -n "__fish_ha_using_subcommand vrrp; and __fish_seen_subcommand_from sniff" -s r -l read -d 'Read a pcap file instead of an interface' -r -F
+complete -c ha -n "__fish_ha_using_subcommand vrrp; and __fish_seen_subcommand_from sniff" -s c -l count -d 'Stop after this many adverts' -r
+complete -c ha -n "__fish_ha_using_subcommand vrrp; and __fish_seen_subcommand_from sniff" -l timeout -d 'Stop after this many seconds' -r
+complete -c ha -n "__fish_ha_using_subcommand vrrp; and __fish_seen_subcommand_from sniff" -l no-promiscuous -d 'Do not put the interface in promiscuous mode (unicast adverts between other hosts are then not seen)'
+complete -c ha -n "__fish_ha_using_subcommand vrrp; and __fish_seen_subcommand_from sniff" -l json -d 'One JSON object per line'
+complete -c ha -n "__fish_ha_using_subcommand vrrp; and __fish_seen_subcommand_from sniff" -s h -l help -d 'Print help'
+complete -c ha -n "__fish_ha_using_subcommand vrrp; and __fish_seen_subcommand_from help" -f -a "sniff" -d 'Decode every VRRP advert on an interface, one line each, and flag split brain and mismatched peers (needs CAP_NET_RAW; no configuration)'
+complete -c ha -n "__fish_ha_using_subcommand vrrp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ha -n "__fish_ha_using_subcommand generate-docs" -l out -d 'Directory that receives completions/ and man/' -r -F
 complete -c ha -n "__fish_ha_using_subcommand generate-docs" -s h -l help -d 'Print help'
-complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "run" -d 'Run the director daemon from a keepalived.conf (VRRP), or check it with -t'
-complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "config" -d 'Inspect keepalived.conf files'
-complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "genhash" -d 'Print the MD5 digest of a page, as HTTP_GET\'s `digest` wants it'
-complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "check" -d 'Run one health check now and print the verdict (exit 0 UP, 1 DOWN)'
-complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "rs-arp" -d 'Set up an LVS-DR real server: VIPs on lo and the ARP sysctls'
-complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "generate-docs" -d 'Write the shell completions and man pages generated from this binary (maintainers)'
-complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp vrrp generate-docs help" -f -a "run" -d 'Run the director daemon from a keepalived.conf (VRRP), or check it with -t'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp vrrp generate-docs help" -f -a "config" -d 'Inspect keepalived.conf files'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp vrrp generate-docs help" -f -a "genhash" -d 'Print the MD5 digest of a page, as HTTP_GET\'s `digest` wants it'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp vrrp generate-docs help" -f -a "check" -d 'Run one health check now and print the verdict (exit 0 UP, 1 DOWN)'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp vrrp generate-docs help" -f -a "rs-arp" -d 'Set up an LVS-DR real server: VIPs on lo and the ARP sysctls'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp vrrp generate-docs help" -f -a "vrrp" -d 'VRRP on the wire'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp vrrp generate-docs help" -f -a "generate-docs" -d 'Write the shell completions and man pages generated from this binary (maintainers)'
+complete -c ha -n "__fish_ha_using_subcommand help; and not __fish_seen_subcommand_from run config genhash check rs-arp vrrp generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the fully resolved configuration: includes expanded, variables substituted, defaults applied (what the daemon would run)'
 complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "http" -d 'HTTP_GET: fetch each path; status code in the accepted set, digest if given'
 complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "https" -d 'SSL_GET: HTTP_GET over TLS (no certificate verification unless --ca)'
@@ -164,3 +178,4 @@ complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_f
 complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from rs-arp" -f -a "start" -d 'Set the ARP sysctls and add the VIPs (safe to repeat)'
 complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from rs-arp" -f -a "stop" -d 'Remove VIPs and restore the sysctls from before start'
 complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from rs-arp" -f -a "status" -d 'Show VIPs and sysctls; exit 1 on a half setup'
+complete -c ha -n "__fish_ha_using_subcommand help; and __fish_seen_subcommand_from vrrp" -f -a "sniff" -d 'Decode every VRRP advert on an interface, one line each, and flag split brain and mismatched peers (needs CAP_NET_RAW; no configuration)'

@@ -6,6 +6,7 @@ pub mod docs;
 pub mod genhash;
 pub mod rsarp;
 pub mod run;
+pub mod vrrp;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -63,6 +64,7 @@ pub enum Command {
     Genhash(genhash::GenhashArgs),
     Check(check::CheckArgs),
     RsArp(rsarp::RsArpArgs),
+    Vrrp(vrrp::VrrpArgs),
     /// Write the shell completions and man pages generated from this binary (maintainers).
     #[command(hide = true)]
     GenerateDocs(docs::GenerateDocsArgs),
@@ -101,6 +103,7 @@ fn run_ha(args: Vec<OsString>) -> ExitCode {
         Command::Genhash(a) => genhash::run(a),
         Command::Check(a) => check::run(a),
         Command::RsArp(a) => rsarp::run(a),
+        Command::Vrrp(a) => vrrp::run(a),
         Command::GenerateDocs(a) => docs::run(a),
     };
     match result {

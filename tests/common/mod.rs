@@ -755,6 +755,20 @@ impl Output {
         String::from_utf8_lossy(&self.stderr).into_owned()
     }
 
+    /// Lines of stdout (valid UTF-8 expected).
+    pub fn stdout_lines(&self) -> Vec<&str> {
+        std::str::from_utf8(&self.stdout)
+            .map(|s| s.lines().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn out_lines_starting(&self, prefix: &str) -> Vec<&str> {
+        self.stdout_lines()
+            .into_iter()
+            .filter(|l| l.starts_with(prefix))
+            .collect()
+    }
+
     /// The exit code; fails the test when the program died of a signal or panicked.
     pub fn code(&self) -> i32 {
         self.assert_no_panic();
