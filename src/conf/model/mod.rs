@@ -3,6 +3,8 @@
 //! their tables and then resolves cross-references.
 
 pub mod global;
+#[cfg(test)]
+mod keyword_samples;
 pub mod lvs;
 pub mod vrrp;
 

@@ -17,7 +17,7 @@ mod checks;
 mod defs;
 mod lines;
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;

@@ -79,7 +79,7 @@ fn defaults_through_parse_str() {
 
 /// One valid line per keyword of the area: (line, findings besides the status warning).
 /// Deprecated keywords whose replacement is not acted on add a note.
-const SAMPLES: &[(&str, usize)] = &[
+pub(in crate::conf::model) const SAMPLES: &[(&str, usize)] = &[
     ("process_names", 0),
     ("process_name ka", 0),
     ("vrrp_process_name ka_vrrp", 0),

@@ -175,13 +175,18 @@ pub const ROUTE_TYPES: &[(&str, u32)] = &[
 /// The routing protocol keepalived (and ha) marks its routes and rules with.
 pub const RTPROT_KEEPALIVED: u32 = 18;
 
-/// A number (decimal or 0x-hex, as iproute2's strtoul) up to `max`.
+/// A whole word read as a number the way keepalived and iproute2 read these values (C's
+/// strtoul with base 0): `0x` hex, a leading `0` octal (`010` is 8), else decimal.
 pub fn parse_num(text: &str) -> Option<u64> {
-    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        Some(hex) if !hex.is_empty() => u64::from_str_radix(hex, 16).ok(),
-        _ if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => text.parse().ok(),
-        _ => None,
+    let (digits, radix) = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => (hex, 16),
+        None if text.len() > 1 && text.starts_with('0') => (&text[1..], 8),
+        None => (text, 10),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
     }
+    u64::from_str_radix(digits, radix).ok()
 }
 
 /// Reads a table/scope/protocol/... value: a number up to `max`, a built-in name, or any

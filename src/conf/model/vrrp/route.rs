@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::net::{
-    ip_net_token, ip_token, realms_token, rt_id, Family, IpNet, Realms, RtId, PROTOCOLS,
+    ip_net_token, ip_token, parse_num, realms_token, rt_id, Family, IpNet, Realms, RtId, PROTOCOLS,
     ROUTE_TYPES, RTPROT_KEEPALIVED, SCOPES, TABLES,
 };
 use super::read::{ifname_token, line_words, option, unknown_option, Opts, Words};
@@ -240,9 +240,11 @@ fn locked_u32(cx: &mut Cx, w: &mut Words, opt: &Token) -> Option<Locked<u32>> {
     })
 }
 
-/// An rtt-style time: a number of milliseconds, or with a unit (`s`, `sec`, `secs`,
-/// `ms`, `msec`, `msecs`). The kernel keeps 0.2-120 s; keepalived clamps to that.
-fn rtt_time(cx: &mut Cx, w: &mut Words, opt: &Token) -> Option<Locked<Secs>> {
+/// An rtt-style time: with a unit (`s`, `sec`, `secs`, `ms`, `msec`, `msecs`), or a bare
+/// number in the kernel's own unit, 1/`per_ms` of a millisecond (rtt 1/8 ms, rttvar 1/4 ms,
+/// rto_min 1 ms), as keepalived and `ip route` read it. The kernel keeps 0.2-120 s;
+/// keepalived clamps to that.
+fn rtt_time(cx: &mut Cx, w: &mut Words, opt: &Token, per_ms: f64) -> Option<Locked<Secs>> {
     let lock = w.eat("lock").is_some();
     let v = w.value(cx, opt, "a time")?;
     let t = v.text.to_ascii_lowercase();
@@ -254,7 +256,7 @@ fn rtt_time(cx: &mut Cx, w: &mut Words, opt: &Token) -> Option<Locked<Secs>> {
     } else if let Some(n) = ["secs", "sec", "s"].iter().find_map(|s| t.strip_suffix(s)) {
         (n, 1000.0)
     } else {
-        (t.as_str(), 1.0)
+        (t.as_str(), 1.0 / per_ms)
     };
     let ok = !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let Some(ms) = num.parse::<f64>().ok().filter(|_| ok).map(|n| n * scale_ms) else {
@@ -262,15 +264,21 @@ fn rtt_time(cx: &mut Cx, w: &mut Words, opt: &Token) -> Option<Locked<Secs>> {
             v.span,
             format!("`{}` wants a time, not `{}`", opt.text, v.text),
         )
-        .hint("a number of milliseconds, or with a unit: 300ms, 1.5s");
+        .hint("a time with a unit (300ms, 1.5s), or a number in the kernel's unit");
         return None;
     };
     let clamped = ms.clamp(200.0, 120_000.0);
     if clamped != ms {
+        // A bare number is in kernel units: say what it came to.
+        let raw = if v.text.bytes().all(|b| b.is_ascii_digit() || b == b'.') && per_ms != 1.0 {
+            format!(" ({ms} ms)")
+        } else {
+            String::new()
+        };
         cx.note(
             v.span,
             format!(
-                "`{}` {} is outside 0.2-120 s; ha uses {} ms, as the kernel would",
+                "`{}` {}{raw} is outside 0.2-120 s; ha uses {} ms, as the kernel would",
                 opt.text, v.text, clamped
             ),
         );
@@ -474,9 +482,9 @@ pub fn parse_route(cx: &mut Cx, line: &Node, statics: bool) -> Option<Route> {
                 let v = w.value(cx, word, "a number")?;
                 r.metrics.hoplimit = u32_value(cx, "hoplimit", v, 255).map(|h| h as u8);
             }
-            Some("rtt") => r.metrics.rtt = rtt_time(cx, &mut w, word),
-            Some("rttvar") => r.metrics.rttvar = rtt_time(cx, &mut w, word),
-            Some("rto_min") => r.metrics.rto_min = rtt_time(cx, &mut w, word),
+            Some("rtt") => r.metrics.rtt = rtt_time(cx, &mut w, word, 8.0),
+            Some("rttvar") => r.metrics.rttvar = rtt_time(cx, &mut w, word, 4.0),
+            Some("rto_min") => r.metrics.rto_min = rtt_time(cx, &mut w, word, 1.0),
             Some("realms") => {
                 let v = w.value(cx, word, "realms")?;
                 ok &= claim(cx, &mut fam, Family::Ipv4, word.span, what);
@@ -563,6 +571,9 @@ pub fn parse_route(cx: &mut Cx, line: &Node, statics: bool) -> Option<Route> {
                         saw_to = true;
                     } else if let Some((_, t)) = ROUTE_TYPES.iter().find(|(n, _)| d.is(n)) {
                         r.kind = *t;
+                    } else if let Some(t) = parse_num(&d.text).filter(|&t| t <= 255) {
+                        // keepalived also takes the type as a number (RTN_*), as `ip route`.
+                        r.kind = t as u32;
                     } else {
                         break;
                     }
@@ -587,7 +598,10 @@ pub fn parse_route(cx: &mut Cx, line: &Node, statics: bool) -> Option<Route> {
                 match d.text.as_str() {
                     "default" | "any" | "all" if !d.quoted => {}
                     "default6" if !d.quoted => {
-                        cx.warning(d.span, "`default6` is deprecated, use `inet6 default`");
+                        // A leading `default6` was warned about by `option` already.
+                        if d.span != word.span {
+                            cx.warning(d.span, "`default6` is deprecated, use `inet6 default`");
+                        }
                         ok &= claim(cx, &mut fam, Family::Ipv6, d.span, what);
                     }
                     _ => {

@@ -207,6 +207,25 @@ fn deprecated_spellings_warn_and_read() {
     );
 }
 
+// A leading `default6` is both an option (deprecated) and the destination: one warning.
+#[test]
+fn default6_warns_once() {
+    for line in [
+        "default6 via fe80::1 dev eth0",
+        "to default6 via fe80::1 dev eth0",
+    ] {
+        let p = parse(&inst(&format!("virtual_routes {{\n {line}\n}}")));
+        let f = findings(&p);
+        assert_eq!(f.len(), 1, "{line}: {f:?}");
+        assert!(
+            f[0].contains("`default6`") && f[0].contains("deprecated"),
+            "{f:?}"
+        );
+        let r = &p.config.vrrp.instances[0].virtual_routes[0];
+        assert_eq!(r.family, Family::Ipv6);
+    }
+}
+
 #[test]
 fn not_acted_on_keywords_warn_once() {
     for line in [
@@ -307,6 +326,49 @@ fn address_lines() {
         .any(|m| m.contains("`use_vmac` is not allowed in a static_ipaddress line")));
 }
 
+// A bare rtt/rttvar/rto_min number is in the kernel's unit (1/8, 1/4 and 1 ms), as
+// keepalived and `ip route` read it; with a unit it is a time.
+#[test]
+fn rtt_numbers_are_kernel_units() {
+    let p = assert_clean(&inst(
+        "virtual_routes {\n 10.1.0.0/16 dev eth0 rtt 8000 rttvar 4000 rto_min 1000\n \
+         10.2.0.0/16 dev eth0 rtt 2s rttvar 300msec rto_min 0.5s\n}",
+    ));
+    let r = &p.config.vrrp.instances[0].virtual_routes;
+    let ms = |t: &Option<Locked<Secs>>| t.as_ref().unwrap().value.0.as_millis();
+    let m = &r[0].metrics;
+    assert_eq!(
+        (ms(&m.rtt), ms(&m.rttvar), ms(&m.rto_min)),
+        (1000, 1000, 1000)
+    );
+    let m = &r[1].metrics;
+    assert_eq!(
+        (ms(&m.rtt), ms(&m.rttvar), ms(&m.rto_min)),
+        (2000, 300, 500)
+    );
+    // 500/8 ms is below the kernel's minimum.
+    assert_finding(
+        &inst("virtual_routes {\n 10.1.0.0/16 dev eth0 rtt 500\n}"),
+        "`rtt` 500 (62.5 ms) is outside 0.2-120 s; ha uses 200 ms",
+    );
+}
+
+// keepalived reads a route type given as a number (0-255, decimal or hex) like a name.
+#[test]
+fn numeric_route_types() {
+    let p = assert_clean(&inst(
+        "virtual_routes {\n 6 10.1.0.0/16 dev eth0\n 0x7 10.2.0.0/16 dev eth0\n to 1 10.3.0.0/16 dev eth0\n}",
+    ));
+    let r = &p.config.vrrp.instances[0].virtual_routes;
+    let kinds: Vec<u32> = r.iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, [6, 7, 1]);
+    assert_eq!(r[0].to.unwrap().to_string(), "10.1.0.0/16");
+    assert_finding(
+        &inst("virtual_routes {\n 256 10.1.0.0/16 dev eth0\n}"),
+        "`route destination` wants an IP address, not `256`",
+    );
+}
+
 #[test]
 fn route_lines() {
     let p = assert_clean(&inst(
@@ -392,6 +454,45 @@ fn route_lines() {
             .contains("`encap` in a virtual_routes line is accepted but ha does not act on it")),
         "{f:?}"
     );
+}
+
+// Preferences, marks, tables, scopes and route types are C strtoul numbers with base 0 in
+// keepalived (and ip): a leading 0 is octal.
+#[test]
+fn numbers_read_like_strtoul() {
+    let p = assert_clean(&inst(
+        "virtual_rules {\n from all fwmark 010/0x1F table 010 preference 0100\n}\n \
+         virtual_routes {\n 10.2.0.0/16 dev eth0 table 0x10 scope 0375\n}",
+    ));
+    let i = &p.config.vrrp.instances[0];
+    let r = &i.virtual_rules[0];
+    assert_eq!(
+        r.fwmark,
+        Some(Fwmark {
+            mark: 8,
+            mask: Some(31)
+        })
+    );
+    assert_eq!(r.action, RuleAction::Table(RtId::Id(8)));
+    assert_eq!(r.preference, 64);
+    let rt = &i.virtual_routes[0];
+    assert_eq!(
+        (rt.table.clone(), rt.scope.clone()),
+        (RtId::Id(16), Some(RtId::Id(253)))
+    );
+    for (line, want) in [
+        ("from all table 100 preference 08", "`preference`"),
+        (
+            "from all table 09 preference 100",
+            "`table` wants a number or a name, not `09`",
+        ),
+        (
+            "from all table 0x preference 100",
+            "`table` wants a number or a name, not `0x`",
+        ),
+    ] {
+        assert_finding(&inst(&format!("virtual_rules {{\n {line}\n}}")), want);
+    }
 }
 
 #[test]
