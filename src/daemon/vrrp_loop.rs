@@ -63,6 +63,8 @@ struct Slot {
     dont_track_primary: bool,
     /// The link was down at the last look (FAULT by link).
     link_down: bool,
+    /// Sending adverts failed last time: the failure was logged once, recovery will be.
+    send_failing: bool,
 }
 
 pub struct VrrpLoop {
@@ -144,6 +146,7 @@ impl VrrpLoop {
                 ip_id: 0,
                 encode,
                 dont_track_primary: ci.dont_track_primary,
+                send_failing: false,
             });
         }
         Ok(VrrpLoop {
@@ -419,32 +422,44 @@ impl VrrpLoop {
 
     fn send_advert(&mut self, i: usize, send: &crate::vrrp::SendAdvert) {
         let slot = &mut self.slots[i];
-        let Some(src) = send.src else {
-            let (name, ifname) = (slot.machine.name().to_string(), slot.iface.name.clone());
-            self.log.warning(&format!(
-                "{name}: no address on {ifname} to send adverts from; add one or set unicast_src_ip / mcast_src_ip"
-            ));
-            return;
-        };
-        let bytes = match (src, send.dst) {
-            (IpAddr::V4(s), IpAddr::V4(d)) => {
-                slot.ip_id = wire::next_ip_id(slot.ip_id);
-                let ip = Ipv4Params {
-                    id: slot.ip_id,
-                    ttl: send.ttl.unwrap_or(255),
+        let result = match send.src {
+            None => Err(format!(
+                "no address on {} to send adverts from; add one or set unicast_src_ip / mcast_src_ip",
+                slot.iface.name
+            )),
+            Some(src) => {
+                let bytes = match (src, send.dst) {
+                    (IpAddr::V4(s), IpAddr::V4(d)) => {
+                        slot.ip_id = wire::next_ip_id(slot.ip_id);
+                        let ip = Ipv4Params {
+                            id: slot.ip_id,
+                            ttl: send.ttl.unwrap_or(255),
+                        };
+                        wire::encode_ipv4(&send.advert, s, d, &ip, &slot.encode)
+                    }
+                    (s, d) => wire::encode_vrrp(&send.advert, s, d, &slot.encode),
                 };
-                wire::encode_ipv4(&send.advert, s, d, &ip, &slot.encode)
+                match bytes {
+                    Ok(b) => slot.sender.send(&b, send.dst).map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                }
             }
-            (s, d) => wire::encode_vrrp(&send.advert, s, d, &slot.encode),
         };
-        let result = match bytes {
-            Ok(b) => slot.sender.send(&b, send.dst).map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        if let Err(e) = result {
-            let name = slot.machine.name().to_string();
-            self.log
-                .warning(&format!("{name}: advert to {}: {e}", send.dst));
+        // Adverts go out several times a second: a lasting failure is logged when it starts
+        // and when it ends, not at every advert.
+        let name = slot.machine.name().to_string();
+        match result {
+            Err(e) if !slot.send_failing => {
+                slot.send_failing = true;
+                self.log
+                    .warning(&format!("{name}: cannot send adverts to {}: {e}", send.dst));
+            }
+            Ok(()) if slot.send_failing => {
+                slot.send_failing = false;
+                self.log
+                    .info(&format!("{name}: adverts to {} are sent again", send.dst));
+            }
+            _ => {}
         }
     }
 
