@@ -5,6 +5,7 @@
 pub mod log;
 pub mod pidfile;
 pub mod signals;
+pub mod trim;
 pub mod vips;
 pub mod vrrp_loop;
 

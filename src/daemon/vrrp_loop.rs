@@ -163,6 +163,7 @@ impl VrrpLoop {
     /// Runs until SIGTERM/SIGINT, then stops every instance gracefully.
     pub fn run(&mut self) -> Result<(), StartError> {
         self.remove_leftovers();
+        super::trim::after_startup();
         let now = Instant::now();
         for i in 0..self.slots.len() {
             let slot = &mut self.slots[i];

@@ -1,0 +1,78 @@
+//! Giving back what start-up needed and the long-running loop does not.
+//!
+//! Reading the configuration runs most of the binary's code once (the preprocessor, every
+//! keyword reader, clap); those text pages stay resident though the VRRP loop never runs
+//! them again. Dropping our mapping of them costs nothing: a page the loop does touch comes
+//! back from the page cache on a minor fault. The heap's freed start-up memory is returned
+//! too. Only code pages (read + execute, never written) are dropped, so no data is lost.
+
+use nix::libc;
+
+/// One `r-xp` mapping of the running executable from /proc/self/maps.
+fn exec_text_ranges(maps: &str, exe: &str) -> Vec<(usize, usize)> {
+    maps.lines()
+        .filter_map(|line| {
+            let mut f = line.split_whitespace();
+            let range = f.next()?;
+            let perms = f.next()?;
+            let path = f.nth(3)?;
+            if perms != "r-xp" || path != exe {
+                return None;
+            }
+            let (a, b) = range.split_once('-')?;
+            let start = usize::from_str_radix(a, 16).ok()?;
+            let end = usize::from_str_radix(b, 16).ok()?;
+            (end > start).then_some((start, end))
+        })
+        .collect()
+}
+
+/// Best effort: nothing here can fail the daemon.
+pub fn after_startup() {
+    // SAFETY: malloc_trim only returns free heap memory to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+    let Ok(exe) = std::fs::read_link("/proc/self/exe") else {
+        return;
+    };
+    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+        return;
+    };
+    for (start, end) in exec_text_ranges(&maps, &exe.to_string_lossy()) {
+        // SAFETY: the range is a private, read-only executable mapping of our own binary;
+        // MADV_DONTNEED drops our page-table entries and the next access faults the same
+        // unmodified bytes back in from the file.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_executables_code_mappings() {
+        let maps = "\
+55e228c8b000-55e228da4000 r--p 00000000 fe:00 5359081 /usr/sbin/ha
+55e228da4000-55e22914d000 r-xp 00118000 fe:00 5359081 /usr/sbin/ha
+55e22914d000-55e229169000 r--p 004c0000 fe:00 5359081 /usr/sbin/ha
+7f78b1d68000-7f78b1ebe000 r-xp 00026000 fe:00 326279 /usr/lib/x86_64-linux-gnu/libc.so.6
+55e25a85a000-55e25a8c8000 rw-p 00000000 00:00 0 [heap]
+garbage line
+";
+        assert_eq!(
+            exec_text_ranges(maps, "/usr/sbin/ha"),
+            vec![(0x55e228da4000, 0x55e22914d000)]
+        );
+    }
+
+    #[test]
+    fn dropping_our_code_pages_is_harmless() {
+        after_startup();
+        // Still running our code after the call.
+        assert_eq!(exec_text_ranges("", "x"), vec![]);
+    }
+}
