@@ -25,7 +25,7 @@ use crate::net::rtnl::Rtnl;
 use crate::net::sysctl::{Key, Sysctl};
 use crate::net::vrrp_socket::{Datagram, VrrpReceiver, VrrpSender};
 use crate::vrrp::{Action, Instance, Settings, State};
-use crate::wire::vrrp::{self as wire, EncodeOptions, Ipv4Params, Received};
+use crate::wire::vrrp::{self as wire, EncodeOptions, Ipv4Params};
 use crate::wire::{arp, ndisc};
 
 /// Why the daemon could not start or had to stop.
@@ -62,6 +62,8 @@ struct Slot {
     sender: VrrpSender,
     ip_id: u16,
     encode: EncodeOptions,
+    /// How this instance reads VRRPv3 IPv4 unicast checksums (`old_unicast_checksum`).
+    checksum: UnicastChecksum,
     dont_track_primary: bool,
     /// The link was down at the last look (FAULT by link).
     link_down: bool,
@@ -160,6 +162,11 @@ impl VrrpLoop {
                 encode,
                 dont_track_primary: ci.dont_track_primary,
                 send_failing: false,
+                checksum: match ci.old_unicast_checksum {
+                    Some(OldChecksum::Use) => UnicastChecksum::Old,
+                    Some(OldChecksum::Never) => UnicastChecksum::Rfc,
+                    None => UnicastChecksum::Auto,
+                },
             });
         }
         let poll_err = |e: nix::errno::Errno| StartError::new("set up the event loop (epoll)", e);
@@ -306,8 +313,8 @@ impl VrrpLoop {
                 }
             };
             let bytes = &buf[..dgram.len.min(buf.len())];
-            let rx = match decode(bytes, &dgram) {
-                Ok(rx) => rx,
+            let mut rx = match decode(bytes, &dgram) {
+                Ok(p) => p,
                 Err(e) => {
                     let name = self.slots[i].machine.name().to_string();
                     self.log
@@ -317,9 +324,22 @@ impl VrrpLoop {
             };
             let slot = &mut self.slots[i];
             // Other routers on the segment: not ours to count.
-            if rx.advert.vrid != slot.machine.settings().vrid {
+            if rx.received.advert.vrid != slot.machine.settings().vrid {
                 continue;
             }
+            if slot.machine.settings().unicast() && rx.received.src.is_ipv4() {
+                let switch = slot.checksum.accept(&mut rx);
+                if switch {
+                    slot.encode.old_unicast_checksum = true;
+                    let name = slot.machine.name().to_string();
+                    self.log.info(&format!(
+                        "{name}: {} sends the pre-2.0 unicast checksum; ha now sends it too (old_unicast_checksum; `old_unicast_checksum never` keeps the standard one)",
+                        rx.received.src
+                    ));
+                }
+            }
+            let slot = &mut self.slots[i];
+            let rx = rx.received;
             if let Err(rejected) = slot.machine.handle_advert(now, &rx) {
                 let name = slot.machine.name().to_string();
                 self.log
@@ -639,15 +659,94 @@ fn open_sockets(
     }
 }
 
-/// A datagram of a VRRP receive socket as the state machine takes it.
-fn decode(bytes: &[u8], d: &Datagram) -> Result<Received, wire::DecodeError> {
+/// A datagram of a VRRP receive socket, decoded.
+fn decode(bytes: &[u8], d: &Datagram) -> Result<wire::Packet, wire::DecodeError> {
     match d.src {
-        IpAddr::V4(_) => wire::decode_ipv4(bytes).map(Received::from),
+        IpAddr::V4(_) => wire::decode_ipv4(bytes),
         // The kernel verified the IPv6 checksum (IPV6_CHECKSUM on the socket).
-        IpAddr::V6(_) => wire::decode_payload(bytes, d.src, d.dst, d.ttl.unwrap_or(0)).map(|p| {
-            let mut rx = Received::from(p);
-            rx.checksum_ok = true;
-            rx
-        }),
+        IpAddr::V6(_) => {
+            wire::decode_payload(bytes, d.src, d.dst, d.ttl.unwrap_or(0)).map(|mut p| {
+                p.received.checksum_ok = true;
+                p
+            })
+        }
+    }
+}
+
+/// keepalived 2.2.7's handling of VRRPv3 IPv4 unicast checksums: versions before 2.0
+/// computed them with the multicast group as pseudo-header destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UnicastChecksum {
+    /// Default: the standard checksum, or the old one, after which the instance switches.
+    Auto,
+    /// `old_unicast_checksum` (or switched): only the old one.
+    Old,
+    /// `old_unicast_checksum never`: only the standard one.
+    Rfc,
+}
+
+impl UnicastChecksum {
+    /// Settles `checksum_ok` for this mode; true when the instance switches to the old one.
+    fn accept(&mut self, p: &mut wire::Packet) -> bool {
+        if p.received.advert.version != wire::Version::V3 {
+            return false;
+        }
+        let c = p.checksums;
+        match self {
+            UnicastChecksum::Rfc => p.received.checksum_ok = c.rfc,
+            UnicastChecksum::Old => p.received.checksum_ok = c.old_unicast,
+            UnicastChecksum::Auto => {
+                p.received.checksum_ok = c.rfc || c.old_unicast;
+                if !c.rfc && c.old_unicast {
+                    *self = UnicastChecksum::Old;
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::pcap;
+
+    /// The adverts of a capture (keepalived 2.2.7 peers), decoded as the daemon sees them.
+    fn adverts(name: &str) -> Vec<wire::Packet> {
+        let path = format!("{}/tests/data/pcaps/{name}", env!("CARGO_MANIFEST_DIR"));
+        let file = pcap::parse(&std::fs::read(path).unwrap()).unwrap();
+        file.records
+            .iter()
+            .filter_map(|r| pcap::decode_vrrp(file.linktype, &r.data).ok())
+            .collect()
+    }
+
+    #[test]
+    fn an_old_unicast_checksum_peer_switches_an_auto_instance() {
+        let old = adverts("vrrpv3-ipv4-unicast-oldcsum.pcap");
+        let mut p = old[0].clone();
+        assert!(!p.checksums.rfc && p.checksums.old_unicast);
+        let mut mode = UnicastChecksum::Auto;
+        assert!(mode.accept(&mut p), "switches");
+        assert!(p.received.checksum_ok);
+        assert_eq!(mode, UnicastChecksum::Old);
+        // Once switched, standard checksums fail, as in keepalived.
+        let mut std = adverts("vrrpv3-ipv4-unicast.pcap")[0].clone();
+        assert!(!mode.accept(&mut std));
+        assert!(!std.received.checksum_ok);
+    }
+
+    #[test]
+    fn never_keeps_the_standard_checksum() {
+        let mut p = adverts("vrrpv3-ipv4-unicast-oldcsum.pcap")[0].clone();
+        let mut mode = UnicastChecksum::Rfc;
+        assert!(!mode.accept(&mut p));
+        assert!(!p.received.checksum_ok);
+        let mut std = adverts("vrrpv3-ipv4-unicast.pcap")[0].clone();
+        let mut auto = UnicastChecksum::Auto;
+        assert!(!auto.accept(&mut std));
+        assert!(std.received.checksum_ok);
+        assert_eq!(auto, UnicastChecksum::Auto);
     }
 }
