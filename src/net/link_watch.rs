@@ -6,7 +6,7 @@
 //! from bytes is then a pure function, parsed with the same link and address readers as
 //! the rtnetlink client's replies.
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::AsFd;
 use std::time::Instant;
 use std::{io, mem};
 
@@ -153,17 +153,7 @@ fn event(ty: u16, body: &[u8]) -> Option<LinkEvent> {
     }
 }
 
-impl AsFd for LinkWatch {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.sock.as_fd()
-    }
-}
-
-impl AsRawFd for LinkWatch {
-    fn as_raw_fd(&self) -> RawFd {
-        self.sock.as_raw_fd()
-    }
-}
+super::sys::socket_fd!(LinkWatch);
 
 // The header layout above assumes the kernel's struct.
 const _: () = assert!(mem::size_of::<libc::nlmsghdr>() == NLMSG_HDR_LEN);

@@ -3,7 +3,7 @@
 //! of `ha vrrp sniff`.
 
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::AsFd;
 use std::time::Instant;
 
 use nix::libc;
@@ -66,17 +66,7 @@ impl FrameSender {
     }
 }
 
-impl AsFd for FrameSender {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.sock.as_fd()
-    }
-}
-
-impl AsRawFd for FrameSender {
-    fn as_raw_fd(&self) -> RawFd {
-        self.sock.as_raw_fd()
-    }
-}
+super::sys::socket_fd!(FrameSender);
 
 /// What a capture socket lets through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,17 +211,7 @@ impl Capture {
     }
 }
 
-impl AsFd for Capture {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.sock.as_fd()
-    }
-}
-
-impl AsRawFd for Capture {
-    fn as_raw_fd(&self) -> RawFd {
-        self.sock.as_raw_fd()
-    }
-}
+super::sys::socket_fd!(Capture);
 
 #[cfg(test)]
 mod tests {

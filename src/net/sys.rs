@@ -13,6 +13,25 @@ use nix::poll::{PollFd, PollFlags, PollTimeout};
 
 use super::sockaddr::STORAGE_LEN;
 
+/// `AsFd` and `AsRawFd` for a type that wraps its socket in a `sock` field, so one poll or
+/// epoll set can cover every socket of the daemon.
+macro_rules! socket_fd {
+    ($t:ty) => {
+        impl std::os::fd::AsFd for $t {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                std::os::fd::AsFd::as_fd(&self.sock)
+            }
+        }
+
+        impl std::os::fd::AsRawFd for $t {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                std::os::fd::AsRawFd::as_raw_fd(&self.sock)
+            }
+        }
+    };
+}
+pub(crate) use socket_fd;
+
 /// setsockopt(2) with a plain-data value (`Copy` keeps it to C structs and integers).
 pub(crate) fn set_opt<T: Copy>(
     fd: BorrowedFd<'_>,

@@ -19,7 +19,7 @@
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::AsFd;
 use std::time::Instant;
 
 use nix::libc;
@@ -293,17 +293,7 @@ impl VrrpSender {
     }
 }
 
-impl AsFd for VrrpSender {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.sock.as_fd()
-    }
-}
-
-impl AsRawFd for VrrpSender {
-    fn as_raw_fd(&self) -> RawFd {
-        self.sock.as_raw_fd()
-    }
-}
+super::sys::socket_fd!(VrrpSender);
 
 /// One received advert and what the IP layer said about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -496,17 +486,7 @@ fn datagram(
     })
 }
 
-impl AsFd for VrrpReceiver {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.sock.as_fd()
-    }
-}
-
-impl AsRawFd for VrrpReceiver {
-    fn as_raw_fd(&self) -> RawFd {
-        self.sock.as_raw_fd()
-    }
-}
+super::sys::socket_fd!(VrrpReceiver);
 
 /// The IPv4 header fields a raw socket's read hands over with the packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
