@@ -11,5 +11,6 @@ pub mod genhash;
 pub mod hexdump;
 pub mod net;
 pub mod rsarp;
+pub mod track_io;
 pub mod vrrp;
 pub mod wire;

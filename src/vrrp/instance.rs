@@ -63,6 +63,9 @@ pub struct Instance {
     heard_at: Option<Instant>,
     why: Why,
     vips_set: bool,
+    /// A sync group member whose master-down timer ran out: the takeover reason, kept
+    /// until the group lets it become MASTER (keepalived's wantstate MASTER in BACKUP).
+    sync_ready: Option<String>,
     garp: Garp,
     actions: VecDeque<Action>,
     counters: Counters,
@@ -100,6 +103,7 @@ impl Instance {
             heard_at: None,
             why: Why::NoResponse,
             vips_set: false,
+            sync_ready: None,
             actions: VecDeque::new(),
             counters: Counters::default(),
             s: settings,
@@ -167,7 +171,14 @@ impl Instance {
             match self.state {
                 State::Backup => {
                     let reason = self.takeover_reason(now);
-                    self.goto_master(now, reason);
+                    if self.s.sync_group.is_some() {
+                        // keepalived's `vrrp_sync_can_goto_master`: a member waits, with
+                        // a fresh full timer, until the group moves it (sync_master).
+                        self.sync_ready = Some(reason);
+                        self.deadline = Some(self.backup_base(now) + self.down_interval());
+                    } else {
+                        self.goto_master(now, reason);
+                    }
                 }
                 State::Master => self.master_tx(now),
                 _ => self.deadline = None,
@@ -270,6 +281,31 @@ impl Instance {
         }
     }
 
+    /// The sync group makes this member MASTER (keepalived's `vrrp_sync_master`): a
+    /// BACKUP not in FAULT becomes MASTER now; otherwise nothing happens. The reason
+    /// follows the member's own takeover reason if its timer had run out.
+    pub fn sync_master(&mut self, now: Instant, reason: &str) {
+        if self.state != State::Backup || self.fault.is_some() {
+            return;
+        }
+        let reason = match self.sync_ready.take() {
+            Some(own) => format!("{own}; {reason}"),
+            None => reason.to_string(),
+        };
+        self.goto_master(now, reason);
+    }
+
+    /// The sync group goes BACKUP (keepalived's `vrrp_sync_backup`): a MASTER removes its
+    /// addresses, without a priority 0 advert, and is BACKUP with a full master-down
+    /// timer; other states are left alone.
+    pub fn sync_backup(&mut self, now: Instant, reason: &str) {
+        if self.state != State::Master {
+            return;
+        }
+        self.want_master = false;
+        self.leave_master(now, State::Backup, reason.to_string());
+    }
+
     /// The interface's primary address changed (or became known).
     pub fn set_primary_address(&mut self, primary: Option<IpAddr>) {
         self.primary = primary;
@@ -331,6 +367,13 @@ impl Instance {
         self.fault.as_deref()
     }
 
+    /// A sync group member in BACKUP whose master-down timer ran out, waiting for its
+    /// group to let it become MASTER (keepalived's wantstate MASTER). Cleared when it
+    /// hears a master it accepts, or changes state.
+    pub fn sync_ready(&self) -> bool {
+        self.sync_ready.is_some()
+    }
+
     // ----- inside -----
 
     fn own_addr(&self) -> Option<IpAddr> {
@@ -340,6 +383,7 @@ impl Instance {
     fn enter(&mut self, to: State, reason: String) {
         let from = self.state;
         self.state = to;
+        self.sync_ready = None;
         self.actions
             .push_back(Action::Transition(Transition { from, to, reason }));
     }
@@ -603,6 +647,8 @@ impl Instance {
                 }
             }
             self.want_master = false;
+            // keepalived: a master heard again means BACKUP is wanted after all.
+            self.sync_ready = None;
         } else {
             // A lower priority master: discard, so that our timer runs out and we preempt.
             self.counters.lower_priority_ignored += 1;

@@ -51,15 +51,22 @@
 //! preempt_delay, three down adverts, no accept mode, no lower-priority GARPs or adverts),
 //! which the configuration reader has already settled.
 //!
-//! Not here: sync groups (members moving together), tracking itself (the daemon turns
-//! results into [`Instance::set_priority_offset`] and [`Instance::set_fault`]), IPsec AH.
+//! - sync group members (`vrrp_sync_can_goto_master`): a member's master-down timer
+//!   leaves it BACKUP and ready ([`Instance::sync_ready`]); the group moves it with
+//!   [`Instance::sync_master`] / [`Instance::sync_backup`].
+//!
+//! Beside the machine, also sans IO: [`Tracking`] (tracked scripts, interfaces, files and
+//! processes -> priority offsets, FAULT and start) and [`SyncGroups`] (members moving
+//! together). Not here: IPsec AH.
 
 mod action;
 mod counters;
 mod garp;
 mod instance;
 mod settings;
+mod sync;
 mod timers;
+pub mod track;
 mod validate;
 
 #[cfg(test)]
@@ -69,4 +76,6 @@ pub use action::{Action, Announce, SendAdvert, State, Transition};
 pub use counters::{Counters, Drop, Dropped, Rejected};
 pub use instance::Instance;
 pub use settings::{GarpSettings, Settings};
+pub use sync::{SyncAction, SyncGroups};
 pub use timers::{master_down, skew};
+pub use track::{ScriptOutcome, Tracking, Update};

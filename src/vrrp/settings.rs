@@ -94,6 +94,9 @@ pub struct Settings {
     /// A configuration that cannot run (keepalived's num_config_faults): the instance
     /// stays in FAULT with this reason.
     pub config_fault: Option<String>,
+    /// The `vrrp_sync_group` it belongs to: its master-down timer alone does not make it
+    /// MASTER; the group does ([`super::Instance::sync_ready`]).
+    pub sync_group: Option<String>,
 }
 
 impl Settings {
@@ -164,6 +167,7 @@ impl Settings {
             higher_prio_send_advert: i.higher_prio_send_advert,
             startup_delay: g.vrrp_startup_delay,
             config_fault,
+            sync_group: i.sync_group.clone(),
         }
     }
 

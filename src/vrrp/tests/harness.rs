@@ -1,13 +1,17 @@
 //! A simulated segment in virtual time: N machines, adverts from one delivered to the
 //! others after `delay` (multicast to every node of the family, unicast to the node that
 //! owns the destination address), with crash, mute, partition and tamper controls; and a
-//! record of everything the machines asked for.
+//! record of everything the machines asked for. Nodes can be grouped into directors, each
+//! with its [`Tracking`] and [`SyncGroups`] wired to its machines as the daemon wires
+//! them.
 
 use std::collections::HashSet;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use crate::vrrp::{Action, Drop, Instance, Settings, State, Transition};
+use crate::vrrp::{
+    Action, Drop, Instance, Settings, State, SyncAction, SyncGroups, Tracking, Transition, Update,
+};
 use crate::wire::vrrp::Received;
 
 pub struct Node {
@@ -44,6 +48,18 @@ pub enum What {
     },
     Dropped(Drop),
     Crash,
+    /// A director's sync group changed state (recorded on the director's first node).
+    Group {
+        group: String,
+        to: State,
+    },
+}
+
+/// Several nodes of one host: their tracking and sync groups.
+pub struct Director {
+    pub tracking: Tracking,
+    pub sync: SyncGroups,
+    pub nodes: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +91,7 @@ pub struct Net {
     /// Called for every delivery (from, to, packet): may change the packet; false drops it.
     tamper: Option<Tamper>,
     pub log: Vec<Record>,
+    pub directors: Vec<Director>,
 }
 
 impl Net {
@@ -90,6 +107,94 @@ impl Net {
             cut: HashSet::new(),
             tamper: None,
             log: Vec::new(),
+            directors: Vec::new(),
+        }
+    }
+
+    /// Makes `nodes` one director; [`Net::pump`] starts them when its tracking says so.
+    pub fn add_director(
+        &mut self,
+        tracking: Tracking,
+        sync: SyncGroups,
+        nodes: Vec<usize>,
+    ) -> usize {
+        self.directors.push(Director {
+            tracking,
+            sync,
+            nodes,
+        });
+        self.directors.len() - 1
+    }
+
+    fn director_of(&self, n: usize) -> Option<usize> {
+        self.directors.iter().position(|d| d.nodes.contains(&n))
+    }
+
+    fn node_named(&self, d: usize, instance: &str) -> usize {
+        *self.directors[d]
+            .nodes
+            .iter()
+            .find(|&&n| self.nodes[n].m.name() == instance)
+            .unwrap_or_else(|| panic!("no instance {instance} on director {d}"))
+    }
+
+    /// Carries out what director `d`'s tracking and sync groups ask, as the daemon does,
+    /// until nothing is left.
+    pub fn pump(&mut self, d: usize) {
+        let now = self.now;
+        loop {
+            if let Some(u) = self.directors[d].tracking.poll_update() {
+                match u {
+                    Update::Tracker(_) => {}
+                    Update::Priority {
+                        instance,
+                        offset,
+                        reason,
+                    } => {
+                        let n = self.node_named(d, &instance);
+                        self.nodes[n].m.set_priority_offset(offset, &reason);
+                        self.drain(n);
+                    }
+                    Update::Fault {
+                        instance,
+                        on,
+                        reason,
+                    } => self.directors[d].sync.set_fault(&instance, on, &reason),
+                    Update::Start { instance } => {
+                        let n = self.node_named(d, &instance);
+                        self.start(n);
+                    }
+                }
+                continue;
+            }
+            let Some(a) = self.directors[d].sync.poll_action() else {
+                break;
+            };
+            match a {
+                SyncAction::Fault {
+                    instance,
+                    on,
+                    reason,
+                } => {
+                    let n = self.node_named(d, &instance);
+                    self.nodes[n].m.set_fault(now, on, &reason);
+                    self.drain(n);
+                }
+                SyncAction::Master { instance, reason } => {
+                    let n = self.node_named(d, &instance);
+                    self.nodes[n].m.sync_master(now, &reason);
+                    self.drain(n);
+                }
+                SyncAction::Backup { instance, reason } => {
+                    let n = self.node_named(d, &instance);
+                    self.nodes[n].m.sync_backup(now, &reason);
+                    self.drain(n);
+                }
+                SyncAction::Group { group, to, .. } => {
+                    let first = self.directors[d].nodes[0];
+                    self.record(first, What::Group { group, to });
+                }
+            }
         }
     }
 
@@ -195,7 +300,15 @@ impl Net {
                 .filter(|n| n.alive)
                 .filter_map(|n| n.m.poll_timeout())
                 .min();
-            let next = [next_flight, next_timer].into_iter().flatten().min();
+            let next_track = self
+                .directors
+                .iter()
+                .filter_map(|d| d.tracking.poll_timeout())
+                .min();
+            let next = [next_flight, next_timer, next_track]
+                .into_iter()
+                .flatten()
+                .min();
             let Some(t) = next.filter(|t| *t <= end) else {
                 break;
             };
@@ -222,6 +335,16 @@ impl Net {
                 if self.nodes[n].alive && self.nodes[n].m.poll_timeout().is_some_and(|d| d <= now) {
                     self.nodes[n].m.handle_timeout(now);
                     self.drain(n);
+                }
+            }
+            for d in 0..self.directors.len() {
+                if self.directors[d]
+                    .tracking
+                    .poll_timeout()
+                    .is_some_and(|t| t <= now)
+                {
+                    self.directors[d].tracking.handle_timeout(now);
+                    self.pump(d);
                 }
             }
         }
@@ -309,6 +432,10 @@ impl Net {
                 }
             }
         }
+        if let Some(d) = self.director_of(n) {
+            self.directors[d].sync.observe(&self.nodes[n].m);
+            self.pump(d);
+        }
     }
 
     // ----- reading the record -----
@@ -331,6 +458,19 @@ impl Net {
             .filter(|r| r.node == n)
             .filter_map(|r| match &r.what {
                 What::Transition(t) => Some((r.at, t.from, t.to, t.reason.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// (time, group, state) of director `d`'s sync group changes.
+    pub fn group_states(&self, d: usize) -> Vec<(Duration, String, State)> {
+        let first = self.directors[d].nodes[0];
+        self.log
+            .iter()
+            .filter(|r| r.node == first)
+            .filter_map(|r| match &r.what {
+                What::Group { group, to } => Some((r.at, group.clone(), *to)),
                 _ => None,
             })
             .collect()

@@ -14,6 +14,7 @@ mod master_rx;
 mod preempt;
 mod priority;
 mod start;
+mod sync;
 mod unicast;
 mod v3;
 
