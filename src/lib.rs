@@ -10,6 +10,7 @@ pub mod error;
 pub mod genhash;
 pub mod hexdump;
 pub mod net;
+pub mod notify;
 pub mod rsarp;
 pub mod track_io;
 pub mod vrrp;

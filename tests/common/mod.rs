@@ -100,12 +100,15 @@ pub enum ReadRequest {
 }
 
 /// An SMTP conversation: the greeting (several lines allowed), the answer to HELO/EHLO and
-/// to QUIT. An empty answer means the server says nothing and waits.
+/// to QUIT. An empty answer means the server says nothing and waits. With `accept_mail`,
+/// MAIL and RCPT get 250, DATA 354 and the message (to its `.` line) 250; without, they get
+/// 500.
 #[derive(Clone, Debug)]
 pub struct SmtpScript {
     pub greeting: Vec<u8>,
     pub helo_reply: Vec<u8>,
     pub quit_reply: Vec<u8>,
+    pub accept_mail: bool,
 }
 
 impl Default for SmtpScript {
@@ -114,6 +117,7 @@ impl Default for SmtpScript {
             greeting: b"220 mail.test ESMTP ready\r\n".to_vec(),
             helo_reply: b"250 mail.test\r\n".to_vec(),
             quit_reply: b"221 mail.test closing\r\n".to_vec(),
+            accept_mail: false,
         }
     }
 }
@@ -574,6 +578,7 @@ fn smtp_session(
     let mut buf = [0u8; 1024];
     conn.set_read_timeout(Duration::from_millis(50));
     let mut quit = false;
+    let mut in_data = false;
     while !quit && !shared.over() && received.len() < 64 * 1024 {
         let n = match conn.read(&mut buf) {
             Ok(0) => break,
@@ -586,11 +591,24 @@ fn smtp_session(
         while let Some(nl) = pending.iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = pending.drain(..=nl).collect();
             let upper = String::from_utf8_lossy(&line).to_ascii_uppercase();
+            if in_data {
+                if upper.trim_end() == "." {
+                    in_data = false;
+                    send(&mut conn, b"250 2.0.0 queued\r\n")?;
+                }
+                continue;
+            }
+            let mail = script.accept_mail;
             let answer: &[u8] = if upper.starts_with("HELO") || upper.starts_with("EHLO") {
                 &script.helo_reply
             } else if upper.starts_with("QUIT") {
                 quit = true;
                 &script.quit_reply
+            } else if mail && (upper.starts_with("MAIL FROM:") || upper.starts_with("RCPT TO:")) {
+                b"250 2.1.0 ok\r\n"
+            } else if mail && upper.trim_end() == "DATA" {
+                in_data = true;
+                b"354 end with <CRLF>.<CRLF>\r\n"
             } else {
                 b"500 5.5.2 what?\r\n"
             };

@@ -24,6 +24,7 @@
 mod host;
 mod interfaces;
 mod scripts;
+pub mod security;
 mod shell;
 #[cfg(test)]
 mod tests;

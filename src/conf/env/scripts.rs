@@ -4,14 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use super::host::{Host, Kind, Meta};
+use super::security::{self, executable, Offence, DEFAULT_USER};
 use super::shell;
 use crate::conf::model::lvs::Checker;
 use crate::conf::model::Config;
 use crate::conf::schema::{Cx, Script};
 use crate::conf::source::Span;
-
-/// keepalived's default script user, when it exists.
-const DEFAULT_USER: &str = "keepalived_script";
 
 /// Which keepalived process checks a script; each reports its own SECURITY VIOLATION.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,14 +62,6 @@ impl RunAs {
             who: "root".into(),
         }
     }
-}
-
-/// Why a path is unsafe for a script run as root.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Offence {
-    Owner(u32),
-    WorldWritable(u32),
-    GroupWritable(u32, u32),
 }
 
 /// An unsafe path and the scripts it makes unsafe.
@@ -182,7 +172,9 @@ pub(super) fn check(config: &Config, host: &dyn Host, cx: &mut Cx) {
         if !runs_as_root(&run_as, &meta) {
             continue;
         }
-        let Some((bad, kind, offence)) = host.canonicalize(&path).and_then(|r| walk(host, &r))
+        let Some((bad, kind, offence)) = host
+            .canonicalize(&path)
+            .and_then(|r| security::unsafe_entry(host, &r))
         else {
             continue;
         };
@@ -393,15 +385,6 @@ fn own_user(u: &Use, host: &dyn Host, out: &mut Out) -> Option<RunAs> {
 const DROPS_USER: &str =
     "keepalived drops a script whose user or group does not exist (\"Invalid user/group\")";
 
-/// keepalived's is_executable(): root needs any execute bit; others the bit of their class
-/// (owner, else group by the script's gid, else other).
-fn executable(m: &Meta, uid: u32, gid: u32) -> bool {
-    (uid == 0 && m.mode & 0o111 != 0)
-        || (uid == m.uid && m.mode & 0o100 != 0)
-        || (uid != m.uid
-            && ((gid == m.gid && m.mode & 0o010 != 0) || (gid != m.gid && m.mode & 0o001 != 0)))
-}
-
 fn ids(run_as: &RunAs) -> (u32, u32) {
     match run_as {
         RunAs::Ids { uid, gid, .. } => (*uid, *gid),
@@ -577,46 +560,12 @@ fn name_or_id(name: Option<String>, id: u32) -> String {
     name.unwrap_or_else(|| id.to_string())
 }
 
-/// keepalived's need_script_protection: the script runs with uid or gid 0, or the file is
-/// setuid root or setgid root.
+/// keepalived's need_script_protection for a settled user.
 fn runs_as_root(run_as: &RunAs, m: &Meta) -> bool {
     match run_as {
-        RunAs::Ids { uid, gid, .. } => {
-            *uid == 0
-                || *gid == 0
-                || (m.uid == 0 && m.mode & 0o4100 == 0o4100)
-                || (m.gid == 0 && m.mode & 0o2010 == 0o2010)
-        }
+        RunAs::Ids { uid, gid, .. } => security::needs_protection(*uid, *gid, m),
         RunAs::Unknown => false,
     }
-}
-
-/// keepalived's check_security() on a resolved path: `/`, each directory, then the file.
-/// The first entry that is owned by a non-root user, or writable by a non-root group or by
-/// everyone (directories with the sticky bit excepted).
-fn walk(host: &dyn Host, real: &Path) -> Option<(PathBuf, Kind, Offence)> {
-    let mut cur = PathBuf::from("/");
-    let mut prefixes = vec![cur.clone()];
-    for c in real.components() {
-        if let std::path::Component::Normal(n) = c {
-            cur.push(n);
-            prefixes.push(cur.clone());
-        }
-    }
-    for p in prefixes {
-        let m = host.lstat(&p)?;
-        if m.uid != 0 {
-            return Some((p, m.kind, Offence::Owner(m.uid)));
-        }
-        let guarded = m.kind == Kind::File || (m.kind == Kind::Dir && m.mode & 0o1000 == 0);
-        if guarded && m.mode & 0o002 != 0 {
-            return Some((p, m.kind, Offence::WorldWritable(m.mode)));
-        }
-        if guarded && m.gid != 0 && m.mode & 0o020 != 0 {
-            return Some((p, m.kind, Offence::GroupWritable(m.gid, m.mode)));
-        }
-    }
-    None
 }
 
 fn report_insecure(i: &Insecure, security: bool, host: &dyn Host, cx: &mut Cx) {
