@@ -1,7 +1,9 @@
-//! The VRRP loop: owns every instance's state machine and its sockets, waits in one
-//! ppoll() over the receive sockets, the link watch and the signal pipe with the earliest
-//! timer as timeout, and carries out what the machines ask (adverts, VIPs, gratuitous ARPs,
-//! log lines). Nothing here waits on scripts, mail or disk.
+//! The VRRP loop: owns every instance's state machine and its sockets, the tracking and
+//! sync-group logic, and waits in one epoll set over the receive sockets, the link watch,
+//! the signal pipe, the script runner's waker and a timerfd armed at the earliest timer. It
+//! carries out what the machines ask (adverts, VIPs, gratuitous ARPs, log lines) and hands
+//! notifications and tracking scripts to the runner thread: nothing here waits on scripts,
+//! mail or disk.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -13,9 +15,11 @@ use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags};
 use nix::sys::time::TimeSpec;
 use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
 
+use super::checks::Checks;
 use super::log::Log;
 use super::signals::{Signal, Signals};
 use super::vips;
+use crate::conf::env::SystemHost;
 use crate::conf::model::vrrp::{Address, OldChecksum};
 use crate::conf::model::Config;
 use crate::net::iface::{self, NetIf};
@@ -24,7 +28,11 @@ use crate::net::packet::FrameSender;
 use crate::net::rtnl::Rtnl;
 use crate::net::sysctl::{Key, Sysctl};
 use crate::net::vrrp_socket::{Datagram, VrrpReceiver, VrrpSender};
+use crate::notify::{self, Notifier, NotifyState, Runner, Ticket, Waker};
+use crate::track_io;
+use crate::vrrp::track::{Tracking, Update};
 use crate::vrrp::{Action, Instance, Settings, State};
+use crate::vrrp::{SyncAction, SyncGroups};
 use crate::wire::vrrp::{self as wire, EncodeOptions, Ipv4Params};
 use crate::wire::{arp, ndisc};
 
@@ -64,9 +72,6 @@ struct Slot {
     encode: EncodeOptions,
     /// How this instance reads VRRPv3 IPv4 unicast checksums (`old_unicast_checksum`).
     checksum: UnicastChecksum,
-    dont_track_primary: bool,
-    /// The link was down at the last look (FAULT by link).
-    link_down: bool,
     /// Sending adverts failed last time: the failure was logged once, recovery will be.
     send_failing: bool,
 }
@@ -86,12 +91,40 @@ pub struct VrrpLoop {
     /// be up to 0.1% late (timer slack), 3.6 ms on a VRRPv2 master-down timer.
     timer: TimerFd,
     events: Vec<EpollEvent>,
+    /// Instance name -> slot.
+    by_name: HashMap<String, usize>,
+    tracking: Tracking,
+    sync: SyncGroups,
+    checks: Checks,
+    notifier: Notifier,
+    runner: Runner<Tag>,
+    waker: Waker,
+    /// track_file and vrrp_track_process are looked at again at this time.
+    next_look: Instant,
+    /// The processes to count, as the tracker names them.
+    process_specs: Vec<crate::conf::model::vrrp::TrackProcess>,
+    /// track_file names and paths.
+    files: Vec<(String, std::path::PathBuf)>,
 }
+
+/// What a finished job of the script runner was for.
+#[derive(Debug)]
+enum Tag {
+    Notify(Ticket),
+    Check(usize),
+}
+
+/// How often track_file and vrrp_track_process are looked at (keepalived is told by inotify
+/// and the process connector; a one-second look costs little and needs neither).
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+/// At exit, how long STOP notifications may take before the runner kills what is left.
+const EXIT_NOTIFY_WAIT: Duration = Duration::from_secs(5);
 
 /// epoll tokens beyond the receive sockets' indexes.
 const TOKEN_LINKS: u64 = u64::MAX;
 const TOKEN_SIGNALS: u64 = u64::MAX - 1;
 const TOKEN_TIMER: u64 = u64::MAX - 2;
+const TOKEN_WAKER: u64 = u64::MAX - 3;
 
 /// Largest VRRP datagram: 255 IPv6 addresses plus headers, with room to spare.
 const RX_BUF: usize = 8192;
@@ -153,14 +186,12 @@ impl VrrpLoop {
             slots.push(Slot {
                 machine: Instance::new(settings, primary),
                 mac: facts.link.mac(),
-                link_down: !facts.link.is_usable(),
                 iface: netif,
                 ipv6_router,
                 receiver,
                 sender,
                 ip_id: 0,
                 encode,
-                dont_track_primary: ci.dont_track_primary,
                 send_failing: false,
                 checksum: match ci.old_unicast_checksum {
                     Some(OldChecksum::Use) => UnicastChecksum::Old,
@@ -191,7 +222,50 @@ impl VrrpLoop {
         epoll
             .add(timer.as_fd(), readable(TOKEN_TIMER))
             .map_err(poll_err)?;
-        let events = vec![EpollEvent::empty(); slots.len() + 3];
+        let waker = Waker::new().map_err(|e| StartError::new("set up the script runner", e))?;
+        epoll
+            .add(waker.fd(), readable(TOKEN_WAKER))
+            .map_err(poll_err)?;
+        let runner = Runner::start(waker.clone())
+            .map_err(|e| StartError::new("start the script runner", e))?;
+        let host = SystemHost::new();
+        let (notifier, problems) =
+            Notifier::new(config, &host, &waker, notify::Settings::default());
+        for p in problems {
+            log.warning(&p.to_string());
+        }
+        let tracking = Tracking::from_config(config);
+        for w in tracking.warnings() {
+            log.warning(w);
+        }
+        let tracked: Vec<&str> = tracking.scripts().collect();
+        let now = Instant::now();
+        let (checks, problems) = Checks::new(config, &host, &tracked, now);
+        for p in problems {
+            log.warning(&p);
+        }
+        let files: Vec<(String, std::path::PathBuf)> = tracking
+            .files()
+            .map(|(n, p)| (n.to_string(), std::path::PathBuf::from(p)))
+            .collect();
+        for f in &config.vrrp.track_files {
+            if let (Some(init), Some(path)) = (&f.init_file, &f.file) {
+                if let Err(e) = track_io::init_track_file(std::path::Path::new(path), init) {
+                    log.warning(&format!("track_file {}: init_file {path}: {e}", f.name));
+                }
+            }
+        }
+        let process_specs = tracking
+            .processes()
+            .filter_map(|n| config.vrrp.track_processes.iter().find(|p| p.name == n))
+            .cloned()
+            .collect();
+        let by_name = slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.machine.name().to_string(), i))
+            .collect();
+        let events = vec![EpollEvent::empty(); slots.len() + 4];
         Ok(VrrpLoop {
             slots,
             rtnl,
@@ -203,6 +277,16 @@ impl VrrpLoop {
             epoll,
             timer,
             events,
+            by_name,
+            tracking,
+            sync: SyncGroups::from_config(config),
+            checks,
+            notifier,
+            runner,
+            waker,
+            next_look: now,
+            process_specs,
+            files,
         })
     }
 
@@ -211,15 +295,16 @@ impl VrrpLoop {
         self.remove_leftovers();
         super::trim::after_startup();
         let now = Instant::now();
-        for i in 0..self.slots.len() {
-            let slot = &mut self.slots[i];
-            slot.machine.start(now);
-            if slot.link_down && !slot.dont_track_primary {
-                let why = format!("interface {} is down", slot.iface.name);
-                slot.machine.set_fault(now, true, &why);
-            }
-            self.carry_out(i);
+        // The tracker starts the instances once every interface it watches is known (and
+        // every weight-0 script has answered).
+        let watched: Vec<String> = self.tracking.interfaces().map(str::to_string).collect();
+        for name in watched {
+            let up = self.rtnl.link_by_name(&name).is_ok_and(|l| l.is_usable());
+            self.tracking.link(&name, up);
         }
+        self.look(now);
+        self.notifier.pump(&self.runner, Tag::Notify);
+        self.settle(now);
         let mut buf = vec![0u8; RX_BUF];
         loop {
             self.arm_timer(self.next_deadline())?;
@@ -229,11 +314,12 @@ impl VrrpLoop {
                 Err(e) => return Err(StartError::new("wait for adverts (epoll)", e)),
             };
             let now = Instant::now();
-            let (mut signal, mut links) = (false, false);
+            let (mut signal, mut links, mut woken) = (false, false, false);
             for k in 0..n {
                 match self.events[k].data() {
                     TOKEN_SIGNALS => signal = true,
                     TOKEN_LINKS => links = true,
+                    TOKEN_WAKER => woken = true,
                     // Nothing to read: the machines' own deadlines say what is due, and
                     // re-arming at the top of the loop clears the readiness (timerfd_settime
                     // resets the expiry count), one system call fewer per advert.
@@ -261,6 +347,36 @@ impl VrrpLoop {
             if links {
                 self.read_links(now);
             }
+            if woken {
+                self.finished_jobs(now);
+            }
+            if self.next_look <= now {
+                self.look(now);
+            }
+            self.settle(now);
+        }
+    }
+
+    /// Runs what is due, then passes tracking updates, sync-group moves and the machines'
+    /// actions along until nothing more happens.
+    fn settle(&mut self, now: Instant) {
+        for (i, job) in self.checks.due(now) {
+            self.runner.submit(Tag::Check(i), job);
+        }
+        if self.tracking.poll_timeout().is_some_and(|t| t <= now) {
+            self.tracking.handle_timeout(now);
+        }
+        // Each pass can only follow from the last; a bound keeps a logic error from spinning.
+        for _ in 0..64 {
+            let mut busy = false;
+            while let Some(u) = self.tracking.poll_update() {
+                busy = true;
+                self.tracking_update(u, now);
+            }
+            while let Some(a) = self.sync.poll_action() {
+                busy = true;
+                self.sync_action(a, now);
+            }
             for i in 0..self.slots.len() {
                 if self.slots[i]
                     .machine
@@ -269,7 +385,122 @@ impl VrrpLoop {
                 {
                     self.slots[i].machine.handle_timeout(Instant::now());
                 }
-                self.carry_out(i);
+                busy |= self.carry_out(i);
+                self.sync.observe(&self.slots[i].machine);
+            }
+            if !busy {
+                break;
+            }
+        }
+        self.notifier.pump(&self.runner, Tag::Notify);
+        while let Some(ev) = self.notifier.poll_event() {
+            if ev.failed() {
+                self.log.warning(&ev.to_string());
+            } else {
+                self.log.detailed(|| ev.to_string());
+            }
+        }
+    }
+
+    fn tracking_update(&mut self, u: Update, now: Instant) {
+        match u {
+            Update::Tracker(line) => self.log.info(&line),
+            Update::Priority {
+                instance,
+                offset,
+                reason,
+            } => {
+                if let Some(&i) = self.by_name.get(&instance) {
+                    self.slots[i].machine.set_priority_offset(offset, &reason);
+                }
+            }
+            Update::Fault {
+                instance,
+                on,
+                reason,
+            } => self.sync.set_fault(&instance, on, &reason),
+            Update::Start { instance } => {
+                if let Some(&i) = self.by_name.get(&instance) {
+                    self.slots[i].machine.start(now);
+                }
+            }
+        }
+    }
+
+    fn sync_action(&mut self, a: SyncAction, now: Instant) {
+        match a {
+            SyncAction::Fault {
+                instance,
+                on,
+                reason,
+            } => {
+                if let Some(&i) = self.by_name.get(&instance) {
+                    self.slots[i].machine.set_fault(now, on, &reason);
+                }
+            }
+            SyncAction::Master { instance, reason } => {
+                if let Some(&i) = self.by_name.get(&instance) {
+                    self.slots[i].machine.sync_master(now, &reason);
+                }
+            }
+            SyncAction::Backup { instance, reason } => {
+                if let Some(&i) = self.by_name.get(&instance) {
+                    self.slots[i].machine.sync_backup(now, &reason);
+                }
+            }
+            SyncAction::Group {
+                group,
+                from,
+                to,
+                reason,
+            } => {
+                self.log
+                    .info(&format!("group {group}: {from} -> {to} ({reason})"));
+                if let Some(state) = notify_state(to) {
+                    self.notifier.group(&group, state);
+                }
+            }
+        }
+    }
+
+    /// Results of the runner: notify scripts to the notifier, checks to the tracker.
+    fn finished_jobs(&mut self, now: Instant) {
+        self.waker.clear();
+        while let Some(done) = self.runner.try_recv() {
+            let (tag, done) = done.split();
+            match tag {
+                Tag::Notify(t) => self.notifier.finished(t, done),
+                Tag::Check(i) => {
+                    if let Some((name, verdict)) = self.checks.finished(i, &done.outcome, now) {
+                        self.log.detailed(|| {
+                            format!("vrrp_script {name}: {:?} after {:?}", verdict, done.elapsed)
+                        });
+                        self.tracking.script_result(&name, verdict);
+                    }
+                }
+            }
+        }
+    }
+
+    /// track_file values and vrrp_track_process counts, read again.
+    fn look(&mut self, now: Instant) {
+        self.next_look = now + LOOK_EVERY;
+        for (name, path) in &self.files {
+            let content = track_io::read_track_file(path).ok();
+            self.tracking.file_content(name, content.as_deref());
+        }
+        if !self.process_specs.is_empty() {
+            let specs: Vec<&crate::conf::model::vrrp::TrackProcess> =
+                self.process_specs.iter().collect();
+            match track_io::count_processes(&specs) {
+                Ok(counts) => {
+                    for (p, n) in self.process_specs.iter().zip(counts) {
+                        self.tracking.process_count(now, &p.name, n);
+                    }
+                }
+                Err(e) => self
+                    .log
+                    .warning(&format!("vrrp_track_process: reading /proc: {e}")),
             }
         }
     }
@@ -293,9 +524,14 @@ impl VrrpLoop {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
+        let looks =
+            (!self.files.is_empty() || !self.process_specs.is_empty()).then_some(self.next_look);
         self.slots
             .iter()
             .filter_map(|s| s.machine.poll_timeout())
+            .chain(self.tracking.poll_timeout())
+            .chain(self.checks.poll_timeout())
+            .chain(looks)
             .min()
     }
 
@@ -348,7 +584,9 @@ impl VrrpLoop {
         }
     }
 
-    fn read_links(&mut self, now: Instant) {
+    /// Link changes go to the tracker (an instance's own interface, its addresses' and
+    /// routes' interfaces and its track_interface lines).
+    fn read_links(&mut self, _now: Instant) {
         loop {
             let events = match self.links.try_recv() {
                 Ok(Some(ev)) => ev,
@@ -360,54 +598,51 @@ impl VrrpLoop {
             };
             for ev in events {
                 match ev {
-                    LinkEvent::Link(link) => self.link_changed(link.index, link.is_usable(), now),
-                    LinkEvent::LinkRemoved(link) => self.link_changed(link.index, false, now),
-                    LinkEvent::Overrun => self.relook_links(now),
+                    LinkEvent::Link(link) => {
+                        self.tracking.link(&link.name, link.is_usable());
+                    }
+                    LinkEvent::LinkRemoved(link) => {
+                        self.tracking.link(&link.name, false);
+                    }
+                    LinkEvent::Overrun => self.relook_links(),
                     LinkEvent::AddressAdded { .. } | LinkEvent::AddressRemoved { .. } => {}
                 }
             }
         }
     }
 
-    fn relook_links(&mut self, now: Instant) {
-        let states: Vec<(u32, bool)> = self
-            .slots
-            .iter()
-            .map(|s| {
-                let up = self_link_usable(s.iface.index);
-                (s.iface.index, up)
-            })
-            .collect();
-        for (index, up) in states {
-            self.link_changed(index, up, now);
-        }
-    }
-
-    /// keepalived tracks an instance's own interface: down means FAULT (unless
-    /// `dont_track_primary`).
-    fn link_changed(&mut self, index: u32, usable: bool, now: Instant) {
-        for i in 0..self.slots.len() {
-            let slot = &mut self.slots[i];
-            if slot.iface.index != index || slot.dont_track_primary || slot.link_down != usable {
-                continue;
-            }
-            slot.link_down = !usable;
-            let why = if usable {
-                format!("interface {} is up", slot.iface.name)
-            } else {
-                format!("interface {} is down", slot.iface.name)
-            };
-            self.log.info(&format!("{}: {why}", slot.machine.name()));
-            slot.machine.set_fault(now, !usable, &why);
-            self.carry_out(i);
+    /// Notifications were lost: ask the kernel for every watched link again.
+    fn relook_links(&mut self) {
+        let watched: Vec<String> = self.tracking.interfaces().map(str::to_string).collect();
+        for name in watched {
+            let up = self.rtnl.link_by_name(&name).is_ok_and(|l| l.is_usable());
+            self.tracking.link(&name, up);
         }
     }
 
     fn stop(&mut self, now: Instant) {
         self.log.info("stopping: priority 0 adverts, VIPs removed");
+        self.sync.stop();
         for i in 0..self.slots.len() {
             self.slots[i].machine.stop(now);
             self.carry_out(i);
+        }
+        while let Some(a) = self.sync.poll_action() {
+            self.sync_action(a, now);
+        }
+        // The STOP notifications run; what is still running at the deadline is killed.
+        let deadline = Instant::now() + EXIT_NOTIFY_WAIT;
+        self.notifier.pump(&self.runner, Tag::Notify);
+        while !self.notifier.settled() && Instant::now() < deadline {
+            if let Some(done) = self.runner.recv_until(deadline) {
+                if let (Tag::Notify(t), done) = done.split() {
+                    self.notifier.finished(t, done);
+                }
+                self.notifier.pump(&self.runner, Tag::Notify);
+            }
+        }
+        while let Some(ev) = self.notifier.poll_event() {
+            self.log.detailed(|| ev.to_string());
         }
     }
 
@@ -448,9 +683,11 @@ impl VrrpLoop {
         Some(index)
     }
 
-    /// Does what instance `i`'s machine asks, in order.
-    fn carry_out(&mut self, i: usize) {
+    /// Does what instance `i`'s machine asks, in order; false when it asked nothing.
+    fn carry_out(&mut self, i: usize) -> bool {
+        let mut any = false;
         while let Some(action) = self.slots[i].machine.poll_action() {
+            any = true;
             match action {
                 Action::SendAdvert(send) => self.send_advert(i, &send),
                 Action::AddVips { vips, excluded } => {
@@ -469,23 +706,32 @@ impl VrrpLoop {
                     }
                 }
                 Action::Transition(t) => {
-                    let name = self.slots[i].machine.name();
+                    let m = &self.slots[i].machine;
+                    let name = m.name().to_string();
                     self.log
                         .info(&format!("{name}: {} -> {} ({})", t.from, t.to, t.reason));
+                    if let Some(state) = notify_state(t.to) {
+                        self.notifier.instance(&name, state, m.effective_priority());
+                    }
                 }
                 Action::PriorityChanged { from, to, reason } => {
-                    let name = self.slots[i].machine.name();
+                    let m = &self.slots[i].machine;
+                    let name = m.name().to_string();
                     self.log
                         .info(&format!("{name}: priority {from} -> {to} ({reason})"));
+                    let master = m.state() == State::Master;
+                    self.notifier.priority_changed(&name, master, to);
                 }
                 Action::MasterHeardLower { from, priority } => {
-                    let name = self.slots[i].machine.name();
+                    let name = self.slots[i].machine.name().to_string();
                     self.log.detailed(|| {
                         format!("{name}: MASTER heard lower priority {priority} from {from}")
                     });
+                    self.notifier.master_rx_lower_pri(&name, priority);
                 }
             }
         }
+        any
     }
 
     fn send_advert(&mut self, i: usize, send: &crate::vrrp::SendAdvert) {
@@ -618,10 +864,15 @@ impl VrrpLoop {
     }
 }
 
-fn self_link_usable(index: u32) -> bool {
-    Rtnl::open()
-        .and_then(|mut r| r.link_by_index(index))
-        .is_ok_and(|l| l.is_usable())
+/// The state word notifications carry (none for INIT).
+fn notify_state(s: State) -> Option<NotifyState> {
+    match s {
+        State::Master => Some(NotifyState::Master),
+        State::Backup => Some(NotifyState::Backup),
+        State::Fault => Some(NotifyState::Fault),
+        State::Stopped => Some(NotifyState::Stop),
+        State::Init => None,
+    }
 }
 
 /// The receive and send sockets of one instance.
