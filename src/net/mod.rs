@@ -5,6 +5,7 @@ pub mod bpf;
 mod cmsg;
 pub mod iface;
 pub mod link_watch;
+pub mod nftables;
 pub mod packet;
 pub mod rtnl;
 pub mod sock_error;

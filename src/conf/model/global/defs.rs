@@ -15,7 +15,9 @@ const PROCESS: &str =
 const SCHED: &str = "ha does not change its scheduling, memory locking or CPU affinity";
 const SNMP: &str = "SNMP is not supported";
 const DBUS: &str = "D-Bus is not supported";
-const FIREWALL: &str = "ha does not manage iptables, ipsets or nftables";
+const IPTABLES: &str =
+    "ha uses nftables instead, in the `nftables` table (`keepalived` by default)";
+const NFT_IPVS: &str = "ha does not install nftables rules for virtual servers";
 const VMAC: &str = "VMAC interfaces are not supported";
 const BUFFERS: &str = "ha sizes its socket buffers itself";
 const RELOAD: &str = "ha's reload does not use keepalived's reload files or config copies";
@@ -319,7 +321,7 @@ pub const DEFS: &[Kw<Global>] = &[
             g.vrrp_version = v as u8;
         }
     }),
-    Kw::not_acted_on("vrrp_iptables", FIREWALL, |g, n, cx| {
+    Kw::not_acted_on("vrrp_iptables", IPTABLES, |g, n, cx| {
         let Some(args) = cx.args(n, 0, Some(2)) else {
             return;
         };
@@ -349,7 +351,7 @@ pub const DEFS: &[Kw<Global>] = &[
             },
         });
     }),
-    Kw::not_acted_on("vrrp_ipsets", FIREWALL, |g, n, cx| {
+    Kw::not_acted_on("vrrp_ipsets", IPTABLES, |g, n, cx| {
         let Some(args) = cx.args(n, 0, Some(5)) else {
             return;
         };
@@ -361,37 +363,29 @@ pub const DEFS: &[Kw<Global>] = &[
         }
         g.firewall.vrrp_ipsets = Some(args.iter().map(|t| t.text.to_string()).collect());
     }),
-    Kw::not_acted_on("nftables", FIREWALL, |g, n, cx| {
+    Kw::new("nftables", |g, n, cx| {
         lines::nft_table(&mut g.firewall.nftables, "keepalived", n, cx)
     }),
-    Kw::not_acted_on("nftables_priority", FIREWALL, |g, n, cx| {
+    Kw::new("nftables_priority", |g, n, cx| {
         if let Some(v) = cx.int(n, i64::from(i32::MIN), i64::from(i32::MAX)) {
             g.firewall.nftables_priority = v as i32;
         }
     }),
-    Kw::not_acted_on(
-        "nftables_ifindex",
-        FIREWALL,
-        pure!(firewall.nftables_ifindex),
-    ),
-    Kw::not_acted_on("nftables_ipvs", FIREWALL, |g, n, cx| {
+    Kw::new("nftables_ifindex", pure!(firewall.nftables_ifindex)),
+    Kw::not_acted_on("nftables_ipvs", NFT_IPVS, |g, n, cx| {
         lines::nft_table(&mut g.firewall.nftables_ipvs, "keepalived_ipvs", n, cx)
     }),
-    Kw::not_acted_on("nftables_ipvs_priority", FIREWALL, |g, n, cx| {
+    Kw::not_acted_on("nftables_ipvs_priority", NFT_IPVS, |g, n, cx| {
         if let Some(v) = cx.int(n, i64::from(i32::MIN), i64::from(i32::MAX)) {
             g.firewall.nftables_ipvs_priority = v as i32;
         }
     }),
-    Kw::not_acted_on("nftables_ipvs_start_fwmark", FIREWALL, |g, n, cx| {
+    Kw::not_acted_on("nftables_ipvs_start_fwmark", NFT_IPVS, |g, n, cx| {
         if let Some(v) = cx.uint(n, 1, u64::from(u32::MAX)) {
             g.firewall.nftables_ipvs_start_fwmark = v as u32;
         }
     }),
-    Kw::not_acted_on(
-        "nftables_counters",
-        FIREWALL,
-        pure!(firewall.nftables_counters),
-    ),
+    Kw::new("nftables_counters", pure!(firewall.nftables_counters)),
     Kw::new("vrrp_check_unicast_src", pure!(vrrp_check_unicast_src)),
     Kw::new("vrrp_skip_check_adv_addr", pure!(vrrp_skip_check_adv_addr)),
     Kw::new("vrrp_strict", pure!(vrrp_strict)),
