@@ -599,3 +599,51 @@ fn interop_three_directors_mixed() {
         [Keepalived, Ha, Keepalived],
     );
 }
+
+/// keepalived's no_accept (RFC 5798 6.1 Accept_Mode false): a MASTER installs nftables
+/// drop rules for its VIPs (table `keepalived`, set `vips`) and removes the table on stop.
+#[test]
+fn ha_no_accept_installs_and_removes_drop_rules() {
+    let Some(lab) = Lab::new("ha_no_accept", 1, &[Ha]) else {
+        return;
+    };
+    if std::process::Command::new("nft")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!("SKIP: ha_no_accept_installs_and_removes_drop_rules: nft(8) is not installed (used to look)");
+        return;
+    }
+    let vip = lab.vip4(1);
+    let conf = lab.conf(1).instance(
+        lab.instance(1, 150)
+            .advert_int(Duration::from_millis(100))
+            .vip(vip)
+            .line("no_accept"),
+    );
+    lab.spawn_ha(1, conf);
+    lab.wait(Duration::from_secs(5), "the VIP on the master", || {
+        lab.holds(1, vip)
+    });
+    let ruleset = || {
+        let out = std::process::Command::new("ip")
+            .args(["netns", "exec", lab.ns(1), "nft", "list", "ruleset"])
+            .output()
+            .expect("nft list ruleset");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let rules = ruleset();
+    assert!(rules.contains("table ip keepalived"), "{rules}");
+    assert!(
+        rules.contains(&vip.to_string()),
+        "the VIP is in the drop set: {rules}"
+    );
+    assert!(rules.contains("ip daddr @vips drop"), "{rules}");
+    assert!(lab.stop(1).success());
+    let rules = ruleset();
+    assert!(
+        !rules.contains("keepalived"),
+        "the table is removed on stop: {rules}"
+    );
+}

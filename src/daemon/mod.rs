@@ -39,12 +39,6 @@ pub fn not_acted_on(config: &Config) -> Vec<String> {
                 parts.join(", ")
             ));
         }
-        if !i.accept {
-            out.push(format!(
-                "vrrp_instance {}: no_accept (or vrrp_strict): ha does not install the firewall rules that drop traffic to the VIPs; the VIPs accept traffic",
-                i.name
-            ));
-        }
         if i.authentication
             .as_ref()
             .is_some_and(|a| a.auth_type == AuthType::Ah)

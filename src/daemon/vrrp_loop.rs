@@ -24,6 +24,7 @@ use crate::conf::model::vrrp::{Address, OldChecksum};
 use crate::conf::model::Config;
 use crate::net::iface::{self, NetIf};
 use crate::net::link_watch::{LinkEvent, LinkWatch};
+use crate::net::nftables::{self, Firewall, FirewallConfig, Owner};
 use crate::net::packet::FrameSender;
 use crate::net::rtnl::Rtnl;
 use crate::net::sysctl::{Key, Sysctl};
@@ -72,6 +73,8 @@ struct Slot {
     encode: EncodeOptions,
     /// How this instance reads VRRPv3 IPv4 unicast checksums (`old_unicast_checksum`).
     checksum: UnicastChecksum,
+    /// For the no_accept rules' choice of set (keepalived's link-local VIP handling).
+    dont_track_primary: bool,
     /// Sending adverts failed last time: the failure was logged once, recovery will be.
     send_failing: bool,
 }
@@ -105,6 +108,8 @@ pub struct VrrpLoop {
     process_specs: Vec<crate::conf::model::vrrp::TrackProcess>,
     /// track_file names and paths.
     files: Vec<(String, std::path::PathBuf)>,
+    /// keepalived's no_accept drop rules; None when every instance accepts.
+    firewall: Option<Firewall>,
 }
 
 /// What a finished job of the script runner was for.
@@ -193,6 +198,7 @@ impl VrrpLoop {
                 ip_id: 0,
                 encode,
                 send_failing: false,
+                dont_track_primary: ci.dont_track_primary,
                 checksum: match ci.old_unicast_checksum {
                     Some(OldChecksum::Use) => UnicastChecksum::Old,
                     Some(OldChecksum::Never) => UnicastChecksum::Rfc,
@@ -266,6 +272,12 @@ impl VrrpLoop {
             .map(|(i, s)| (s.machine.name().to_string(), i))
             .collect();
         let events = vec![EpollEvent::empty(); slots.len() + 4];
+        let firewall = match FirewallConfig::from_config(config) {
+            Some(cfg) => {
+                Some(Firewall::open(cfg).map_err(|e| StartError::new("no_accept firewall", e))?)
+            }
+            None => None,
+        };
         Ok(VrrpLoop {
             slots,
             rtnl,
@@ -287,6 +299,7 @@ impl VrrpLoop {
             next_look: now,
             process_specs,
             files,
+            firewall,
         })
     }
 
@@ -644,11 +657,28 @@ impl VrrpLoop {
         while let Some(ev) = self.notifier.poll_event() {
             self.log.detailed(|| ev.to_string());
         }
+        if let Some(fw) = self.firewall.as_mut() {
+            if let Err(e) = fw.close() {
+                self.log.warning(&format!("no_accept firewall: {e}"));
+            }
+        }
     }
 
     /// keepalived issue #2361: VIPs left on an interface by a crash make two masters
     /// answer for them; remove ours before anything starts.
     fn remove_leftovers(&mut self) {
+        if let Some(fw) = self.firewall.as_mut() {
+            match fw.remove_leftovers() {
+                Ok(tables) => {
+                    for t in tables {
+                        self.log.info(&format!(
+                            "removed nftables table {t} left by an earlier run"
+                        ));
+                    }
+                }
+                Err(e) => self.log.warning(&format!("no_accept firewall: {e}")),
+            }
+        }
         for i in 0..self.slots.len() {
             let (name, ifname, addrs) = {
                 let s = &self.slots[i];
@@ -691,14 +721,19 @@ impl VrrpLoop {
             match action {
                 Action::SendAdvert(send) => self.send_advert(i, &send),
                 Action::AddVips { vips, excluded } => {
-                    for a in vips.iter().chain(&excluded) {
+                    let all: Vec<Address> = vips.into_iter().chain(excluded).collect();
+                    // Drop rules first: no moment where a VIP is up and accepts traffic.
+                    self.firewall_vips(i, &all, true);
+                    for a in &all {
                         self.apply_vip(i, a, true);
                     }
                 }
                 Action::RemoveVips { vips, excluded } => {
-                    for a in vips.iter().chain(&excluded) {
+                    let all: Vec<Address> = vips.into_iter().chain(excluded).collect();
+                    for a in &all {
                         self.apply_vip(i, a, false);
                     }
+                    self.firewall_vips(i, &all, false);
                 }
                 Action::Announce(list) => {
                     for a in list {
@@ -811,6 +846,38 @@ impl VrrpLoop {
                 if add { "add" } else { "remove" },
                 vips::describe(a, &dev)
             )),
+        }
+    }
+
+    /// keepalived's no_accept: while MASTER without accept mode, traffic to the VIPs drops.
+    fn firewall_vips(&mut self, i: usize, addrs: &[Address], add: bool) {
+        let slot = &self.slots[i];
+        let Some(fw) = self.firewall.as_mut() else {
+            return;
+        };
+        let s = slot.machine.settings();
+        if !nftables::drops(slot.machine.accept_mode(), s.priority) {
+            return;
+        }
+        let owner = Owner {
+            instance: slot.machine.name(),
+            interface: &slot.iface,
+            dont_track_primary: slot.dont_track_primary,
+        };
+        let result = if add {
+            fw.vips_add(&owner, addrs)
+        } else {
+            fw.vips_remove(&owner, addrs)
+        };
+        let name = slot.machine.name().to_string();
+        match result {
+            Ok(()) => self.log.detailed(|| {
+                format!(
+                    "{name}: {} firewall drop rules",
+                    if add { "set" } else { "removed" }
+                )
+            }),
+            Err(e) => self.log.error(&format!("{name}: {e}")),
         }
     }
 
