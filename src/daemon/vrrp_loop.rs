@@ -137,6 +137,7 @@ const RX_BUF: usize = 8192;
 impl VrrpLoop {
     /// Opens every socket and builds every machine; nothing is sent yet.
     pub fn new(config: &Config, log: Log) -> Result<VrrpLoop, StartError> {
+        super::trim::single_arena();
         let mut rtnl = Rtnl::open().map_err(|e| StartError::new("open rtnetlink", e))?;
         let frames = FrameSender::open()
             .map_err(|e| StartError::new("open a packet socket for gratuitous ARP", e))?;
