@@ -25,8 +25,10 @@ pub struct Checks {
 
 impl Checks {
     /// The scripts some instance tracks (`tracked`), prepared to run; what cannot run is
-    /// returned as log lines (keepalived drops such a script, and its tracker never
-    /// reports: the instances waiting for it stay down).
+    /// returned as log lines. keepalived disables such a script and removes it from every
+    /// instance and sync group tracking it ("Disabling track script chk due to insecure",
+    /// "... since not found/accessible"): they run as if it were not tracked, weight 0 or
+    /// not. The daemon does the same with [`Checks::dropped`] and [`untrack`].
     pub fn new(
         config: &Config,
         host: &dyn Host,
@@ -53,10 +55,22 @@ impl Checks {
                     next: now,
                     running: false,
                 }),
-                Err(e) => problems.push(format!("vrrp_script {}: {e}; it never runs", s.name)),
+                Err(e) => problems.push(format!(
+                    "vrrp_script {}: {e}; it never runs and is not tracked",
+                    s.name
+                )),
             }
         }
         (Checks { checks }, problems)
+    }
+
+    /// The scripts of `tracked` that will never run (refused, or without a `script`).
+    pub fn dropped(&self, tracked: &[&str]) -> Vec<String> {
+        tracked
+            .iter()
+            .filter(|t| !self.checks.iter().any(|c| c.name == **t))
+            .map(|t| t.to_string())
+            .collect()
     }
 
     /// The jobs due at `now`, tagged with their index; each is marked running.
@@ -111,6 +125,20 @@ impl Checks {
     }
 }
 
+/// `config` without the `track_script` lines naming `scripts`, in instances and sync
+/// groups: what keepalived tracks once it has disabled scripts that cannot run.
+pub fn untrack(config: &Config, scripts: &[String]) -> Config {
+    let mut c = config.clone();
+    let keep = |t: &crate::conf::model::vrrp::TrackRef| !scripts.contains(&t.name);
+    for i in &mut c.vrrp.instances {
+        i.track_script.retain(keep);
+    }
+    for g in &mut c.vrrp.sync_groups {
+        g.track_script.retain(keep);
+    }
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +172,30 @@ mod tests {
         assert_eq!(c.poll_timeout(), Some(end + Duration::from_secs(2)));
         assert!(c.due(end + Duration::from_secs(1)).is_empty());
         assert_eq!(c.due(end + Duration::from_secs(2)).len(), 1);
+    }
+
+    #[test]
+    fn a_script_that_cannot_run_is_untracked_as_keepalived_does() {
+        // Weight 0: were it still tracked, VI_1 would wait for its first result for ever.
+        let conf = "vrrp_script chk {\n script \"/nonexistent/chk.sh\"\n weight 0\n}\n\
+                    vrrp_script ok {\n script \"/bin/true\"\n weight 0\n}\n\
+                    vrrp_instance VI_1 {\n interface lo\n virtual_router_id 51\n \
+                    track_script {\n  chk\n  ok\n }\n}\n";
+        let parsed = crate::conf::parse_str("t.conf", conf);
+        let host = SystemHost::new();
+        let (c, problems) = Checks::new(&parsed.config, &host, &["chk", "ok"], Instant::now());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("not tracked"), "{problems:?}");
+        let dropped = c.dropped(&["chk", "ok"]);
+        assert_eq!(dropped, ["chk"]);
+        let pruned = untrack(&parsed.config, &dropped);
+        let mut t = crate::vrrp::track::Tracking::from_config(&pruned);
+        assert_eq!(t.scripts().collect::<Vec<_>>(), ["ok"]);
+        // `ok` still holds VI_1 until it reports; once it has, VI_1 starts.
+        assert_eq!(t.poll_update(), None);
+        t.script_result("ok", ScriptOutcome::Exited(0));
+        let mut updates = std::iter::from_fn(|| t.poll_update());
+        assert!(updates.any(|u| matches!(u, crate::vrrp::track::Update::Start { .. })));
     }
 
     #[test]

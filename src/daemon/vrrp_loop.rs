@@ -241,7 +241,7 @@ impl VrrpLoop {
         for p in problems {
             log.warning(&p.to_string());
         }
-        let tracking = Tracking::from_config(config);
+        let mut tracking = Tracking::from_config(config);
         for w in tracking.warnings() {
             log.warning(w);
         }
@@ -250,6 +250,12 @@ impl VrrpLoop {
         let (checks, problems) = Checks::new(config, &host, &tracked, now);
         for p in problems {
             log.warning(&p);
+        }
+        // A script that never runs would never report, and a weight-0 one would hold its
+        // instances back for ever; keepalived untracks it instead, and so does ha.
+        let dropped = checks.dropped(&tracked);
+        if !dropped.is_empty() {
+            tracking = Tracking::from_config(&super::checks::untrack(config, &dropped));
         }
         let files: Vec<(String, std::path::PathBuf)> = tracking
             .files()
