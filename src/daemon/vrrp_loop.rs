@@ -380,8 +380,10 @@ impl VrrpLoop {
     /// Runs what is due, then passes tracking updates, sync-group moves and the machines'
     /// actions along until nothing more happens.
     fn settle(&mut self, now: Instant) {
-        for (i, job) in self.checks.due(now) {
-            self.runner.submit(Tag::Check(i), job);
+        if self.checks.poll_timeout().is_some_and(|t| t <= now) {
+            for (i, job) in self.checks.due(now) {
+                self.runner.submit(Tag::Check(i), job);
+            }
         }
         if self.tracking.poll_timeout().is_some_and(|t| t <= now) {
             self.tracking.handle_timeout(now);
@@ -397,13 +399,14 @@ impl VrrpLoop {
                 busy = true;
                 self.sync_action(a, now);
             }
+            // One clock reading per wake-up: the work here takes microseconds.
             for i in 0..self.slots.len() {
                 if self.slots[i]
                     .machine
                     .poll_timeout()
-                    .is_some_and(|t| t <= Instant::now())
+                    .is_some_and(|t| t <= now)
                 {
-                    self.slots[i].machine.handle_timeout(Instant::now());
+                    self.slots[i].machine.handle_timeout(now);
                 }
                 busy |= self.carry_out(i);
                 self.sync.observe(&self.slots[i].machine);
