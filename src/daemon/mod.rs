@@ -6,6 +6,7 @@
 
 pub mod checks;
 pub mod log;
+pub mod looker;
 pub mod pidfile;
 pub mod signals;
 pub mod trim;

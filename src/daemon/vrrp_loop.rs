@@ -17,6 +17,7 @@ use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFl
 
 use super::checks::Checks;
 use super::log::Log;
+use super::looker::Looker;
 use super::signals::{Signal, Signals};
 use super::vips;
 use crate::conf::env::SystemHost;
@@ -102,12 +103,8 @@ pub struct VrrpLoop {
     notifier: Notifier,
     runner: Runner<Tag>,
     waker: Waker,
-    /// track_file and vrrp_track_process are looked at again at this time.
-    next_look: Instant,
-    /// The processes to count, as the tracker names them.
-    process_specs: Vec<crate::conf::model::vrrp::TrackProcess>,
-    /// track_file names and paths.
-    files: Vec<(String, std::path::PathBuf)>,
+    /// Reads track_file and vrrp_track_process in its own thread; None when none is tracked.
+    looker: Option<Looker>,
     /// keepalived's no_accept drop rules; None when every instance accepts.
     firewall: Option<Firewall>,
 }
@@ -119,9 +116,6 @@ enum Tag {
     Check(usize),
 }
 
-/// How often track_file and vrrp_track_process are looked at (keepalived is told by inotify
-/// and the process connector; a one-second look costs little and needs neither).
-const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// At exit, how long STOP notifications may take before the runner kills what is left.
 const EXIT_NOTIFY_WAIT: Duration = Duration::from_secs(5);
 
@@ -268,11 +262,13 @@ impl VrrpLoop {
                 }
             }
         }
-        let process_specs = tracking
+        let process_specs: Vec<crate::conf::model::vrrp::TrackProcess> = tracking
             .processes()
             .filter_map(|n| config.vrrp.track_processes.iter().find(|p| p.name == n))
             .cloned()
             .collect();
+        let looker = Looker::start(files, process_specs, waker.clone())
+            .map_err(|e| StartError::new("start reading track_file / track_process", e))?;
         let by_name = slots
             .iter()
             .enumerate()
@@ -303,9 +299,7 @@ impl VrrpLoop {
             notifier,
             runner,
             waker,
-            next_look: now,
-            process_specs,
-            files,
+            looker,
             firewall,
         })
     }
@@ -322,7 +316,8 @@ impl VrrpLoop {
             let up = self.rtnl.link_by_name(&name).is_ok_and(|l| l.is_usable());
             self.tracking.link(&name, up);
         }
-        self.look(now);
+        // The first round of track_file / track_process readings arrives from the looker
+        // thread; the tracker holds the instances that wait for it.
         self.notifier.pump(&self.runner, Tag::Notify);
         self.settle(now);
         let mut buf = vec![0u8; RX_BUF];
@@ -369,9 +364,6 @@ impl VrrpLoop {
             }
             if woken {
                 self.finished_jobs(now);
-            }
-            if self.next_look <= now {
-                self.look(now);
             }
             self.settle(now);
         }
@@ -489,6 +481,7 @@ impl VrrpLoop {
     /// Results of the runner: notify scripts to the notifier, checks to the tracker.
     fn finished_jobs(&mut self, now: Instant) {
         self.waker.clear();
+        self.looked();
         while let Some(done) = self.runner.try_recv() {
             let (tag, done) = done.split();
             match tag {
@@ -505,20 +498,19 @@ impl VrrpLoop {
         }
     }
 
-    /// track_file values and vrrp_track_process counts, read again.
-    fn look(&mut self, now: Instant) {
-        self.next_look = now + LOOK_EVERY;
-        for (name, path) in &self.files {
-            let content = track_io::read_track_file(path).ok();
-            self.tracking.file_content(name, content.as_deref());
-        }
-        if !self.process_specs.is_empty() {
-            let specs: Vec<&crate::conf::model::vrrp::TrackProcess> =
-                self.process_specs.iter().collect();
-            match track_io::count_processes(&specs) {
+    /// track_file values and vrrp_track_process counts the looker thread read.
+    fn looked(&mut self) {
+        let Some(looker) = &self.looker else {
+            return;
+        };
+        while let Some(look) = looker.try_recv() {
+            for (name, content) in &look.files {
+                self.tracking.file_content(name, content.as_deref());
+            }
+            match look.processes {
                 Ok(counts) => {
-                    for (p, n) in self.process_specs.iter().zip(counts) {
-                        self.tracking.process_count(now, &p.name, n);
+                    for (name, n) in counts {
+                        self.tracking.process_count(look.at, &name, n);
                     }
                 }
                 Err(e) => self
@@ -547,14 +539,11 @@ impl VrrpLoop {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        let looks =
-            (!self.files.is_empty() || !self.process_specs.is_empty()).then_some(self.next_look);
         self.slots
             .iter()
             .filter_map(|s| s.machine.poll_timeout())
             .chain(self.tracking.poll_timeout())
             .chain(self.checks.poll_timeout())
-            .chain(looks)
             .min()
     }
 
