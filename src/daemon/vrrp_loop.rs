@@ -360,7 +360,7 @@ impl VrrpLoop {
                 }
             }
             if links {
-                self.read_links(now);
+                self.read_links();
             }
             if woken {
                 self.finished_jobs(now);
@@ -598,7 +598,7 @@ impl VrrpLoop {
 
     /// Link changes go to the tracker (an instance's own interface, its addresses' and
     /// routes' interfaces and its track_interface lines).
-    fn read_links(&mut self, _now: Instant) {
+    fn read_links(&mut self) {
         loop {
             let events = match self.links.try_recv() {
                 Ok(Some(ev)) => ev,
