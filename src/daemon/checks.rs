@@ -111,10 +111,6 @@ impl Checks {
         Some((c.name.clone(), verdict))
     }
 
-    pub fn name(&self, i: usize) -> Option<&str> {
-        self.checks.get(i).map(|c| c.name.as_str())
-    }
-
     /// The next run that is not under way.
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.checks

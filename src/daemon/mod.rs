@@ -13,7 +13,6 @@ pub mod trim;
 pub mod vips;
 pub mod vrrp_loop;
 
-use crate::conf::model::vrrp::AuthType;
 use crate::conf::model::Config;
 
 pub use vrrp_loop::{StartError, VrrpLoop};
@@ -38,15 +37,6 @@ pub fn not_acted_on(config: &Config) -> Vec<String> {
                 "vrrp_instance {}: {} not run by this version of ha",
                 i.name,
                 parts.join(", ")
-            ));
-        }
-        if i.authentication
-            .as_ref()
-            .is_some_and(|a| a.auth_type == AuthType::Ah)
-        {
-            out.push(format!(
-                "vrrp_instance {}: auth_type AH: ha sends and accepts no AH adverts yet; the instance runs without authentication and drops AH adverts",
-                i.name
             ));
         }
     }

@@ -920,14 +920,6 @@ impl VrrpLoop {
             self.log.warning(&format!("{name}: announce {ip}: {e}"));
         }
     }
-
-    /// The instances' states, for tests and status.
-    pub fn states(&self) -> Vec<(String, State)> {
-        self.slots
-            .iter()
-            .map(|s| (s.machine.name().to_string(), s.machine.state()))
-            .collect()
-    }
 }
 
 /// The state word notifications carry (none for INIT).
