@@ -9,12 +9,11 @@
 //! no helper process to talk to; iproute2 (`ip -n`) only sets the lab up and pulls links
 //! down.
 
-use std::fs::File;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::os::fd::AsRawFd;
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
+
+mod veth_pair;
 use std::time::{Duration, Instant};
+use veth_pair::{in_ns, run, Pair, Spec};
 
 use ha::net::rtnl::{IfAddr, Rtnl};
 use ha::net::vrrp_socket::{VRRP_GROUP_V4, VRRP_GROUP_V6};
@@ -22,9 +21,15 @@ use ha::net::{
     iface_facts, Capture, CaptureFilter, FrameSender, IfaceFacts, LinkEvent, LinkWatch, NetIf,
     PacketKind, VrrpReceiver, VrrpSender,
 };
-use nix::libc;
 
-static NEXT: AtomicUsize = AtomicUsize::new(0);
+const SPEC: Spec = Spec {
+    tag: "net",
+    if_tag: "hn",
+    needs: "network namespaces",
+    tools: &[],
+    v4: "10.77.0",
+    v6: "fd77",
+};
 
 const A4: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 1);
 const B4: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 2);
@@ -33,63 +38,22 @@ const B6: Ipv6Addr = Ipv6Addr::new(0xfd77, 0, 0, 0, 0, 0, 0, 2);
 
 /// Two namespaces `a` and `b`, a veth pair between them, addresses on both ends; both
 /// namespaces (and with them the veth pair) are deleted on drop, also when a test fails.
-struct Lab {
-    ns_a: String,
-    ns_b: String,
-    if_a: String,
-    if_b: String,
+/// The shared veth pair, with this file's helpers.
+struct Lab(Pair);
+
+impl std::ops::Deref for Lab {
+    type Target = Pair;
+    fn deref(&self) -> &Pair {
+        &self.0
+    }
 }
 
 impl Lab {
     fn new(test: &str) -> Option<Lab> {
-        if !nix::unistd::geteuid().is_root() {
-            println!("SKIP: {test}: needs root (network namespaces)");
-            return None;
-        }
-        if Command::new("ip").arg("-V").output().is_err() {
-            println!("SKIP: {test}: `ip` (iproute2) is not installed");
-            return None;
-        }
-        let (pid, n) = (std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let lab = Lab {
-            ns_a: format!("ha-net-{pid}-{n}-a"),
-            ns_b: format!("ha-net-{pid}-{n}-b"),
-            // At most 15 bytes: "hn" + 7-digit pid + "x" + counter + side.
-            if_a: format!("hn{pid}x{n}a"),
-            if_b: format!("hn{pid}x{n}b"),
-        };
-        for ns in [&lab.ns_a, &lab.ns_b] {
-            let made = Command::new("ip").args(["netns", "add", ns]).output();
-            if !made.as_ref().is_ok_and(|o| o.status.success()) {
-                println!("SKIP: {test}: cannot create a network namespace: {made:?}");
-                return None;
-            }
-        }
-        run(&[
-            "ip", "link", "add", &lab.if_a, "netns", &lab.ns_a, "type", "veth", "peer", "name",
-            &lab.if_b, "netns", &lab.ns_b,
-        ]);
-        for (ns, ifname, v4, v6) in [
-            (&lab.ns_a, &lab.if_a, A4, A6),
-            (&lab.ns_b, &lab.if_b, B4, B6),
-        ] {
-            // No duplicate address detection: the link-local address is usable at once.
-            lab.sh(
-                ns,
-                &format!(
-                    "sysctl -qw net.ipv6.conf.{ifname}.accept_dad=0 && ip link set lo up && \
-                     ip addr add {v4}/24 dev {ifname} && ip addr add {v6}/64 dev {ifname} nodad && \
-                     ip link set {ifname} up"
-                ),
-            );
-        }
+        let lab = Lab(Pair::new(test, &SPEC)?);
         lab.facts_a_when(|f| f.link.is_usable() && f.link_local_v6.is_some());
         lab.facts_b_when(|f| f.link.is_usable() && f.link_local_v6.is_some());
         Some(lab)
-    }
-
-    fn sh(&self, ns: &str, script: &str) {
-        run(&["ip", "netns", "exec", ns, "sh", "-c", script]);
     }
 
     fn if_a(&self) -> NetIf {
@@ -115,41 +79,6 @@ impl Lab {
     fn facts_b_when(&self, ready: impl Fn(&IfaceFacts) -> bool) -> IfaceFacts {
         wait_for(|| Some(self.facts(&self.ns_b, &self.if_b, &[])).filter(&ready))
     }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        for ns in [&self.ns_a, &self.ns_b] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).output();
-        }
-    }
-}
-
-fn run(argv: &[&str]) -> String {
-    let o = Command::new(argv[0])
-        .args(&argv[1..])
-        .output()
-        .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
-    assert!(o.status.success(), "{argv:?}: {o:?}");
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// Runs `f` on a thread that has entered the network namespace `ns`.
-fn in_ns<T: Send>(ns: &str, f: impl FnOnce() -> T + Send) -> T {
-    let path = format!("/run/netns/{ns}");
-    std::thread::scope(|s| {
-        let worker = s.spawn(|| {
-            let file = File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            // SAFETY: setns(2) on an open namespace file; it changes the network namespace
-            // of this thread only, a thread made for this closure that ends with it.
-            let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-            assert_eq!(rc, 0, "setns {path}: {}", std::io::Error::last_os_error());
-            f()
-        });
-        worker
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e))
-    })
 }
 
 fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> T {

@@ -6,69 +6,40 @@
 //! The expected rulesets are keepalived 2.2.7's own, captured from the same
 //! configurations (tests/data/nftables/).
 
-use std::fs::File;
 use std::net::{SocketAddr, SocketAddrV6, UdpSocket};
-use std::os::fd::AsRawFd;
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+mod veth_pair;
 use std::time::{Duration, Instant};
+use veth_pair::{in_ns, run, Pair, Spec};
 
 use ha::conf::model::vrrp::Address;
 use ha::net::nftables::{Family, Firewall, FirewallConfig, Owner};
 use ha::net::NetIf;
-use nix::libc;
 
-static NEXT: AtomicUsize = AtomicUsize::new(0);
+const SPEC: Spec = Spec {
+    tag: "nft",
+    if_tag: "nf",
+    needs: "network namespaces, nf_tables",
+    tools: &[["nft", "--version"]],
+    v4: "10.88.0",
+    v6: "fd88",
+};
 
-struct Lab {
-    ns_a: String,
-    ns_b: String,
-    if_a: String,
-    if_b: String,
+/// The shared veth pair, with this file's helpers.
+struct Lab(Pair);
+
+impl std::ops::Deref for Lab {
+    type Target = Pair;
+    fn deref(&self) -> &Pair {
+        &self.0
+    }
 }
 
 impl Lab {
     fn new(test: &str) -> Option<Lab> {
-        if !nix::unistd::geteuid().is_root() {
-            println!("SKIP: {test}: needs root (network namespaces, nf_tables)");
-            return None;
-        }
-        for tool in [["ip", "-V"], ["nft", "--version"]] {
-            if Command::new(tool[0]).arg(tool[1]).output().is_err() {
-                println!("SKIP: {test}: `{}` is not installed", tool[0]);
-                return None;
-            }
-        }
-        let (pid, n) = (std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let lab = Lab {
-            ns_a: format!("ha-nft-{pid}-{n}-a"),
-            ns_b: format!("ha-nft-{pid}-{n}-b"),
-            // At most 15 bytes.
-            if_a: format!("nf{pid}x{n}a"),
-            if_b: format!("nf{pid}x{n}b"),
-        };
-        for ns in [&lab.ns_a, &lab.ns_b] {
-            let made = Command::new("ip").args(["netns", "add", ns]).output();
-            if !made.as_ref().is_ok_and(|o| o.status.success()) {
-                println!("SKIP: {test}: cannot create a network namespace: {made:?}");
-                return None;
-            }
-        }
-        run(&[
-            "ip", "link", "add", &lab.if_a, "netns", &lab.ns_a, "type", "veth", "peer", "name",
-            &lab.if_b, "netns", &lab.ns_b,
-        ]);
-        for (ns, ifname, n) in [(&lab.ns_a, &lab.if_a, 1), (&lab.ns_b, &lab.if_b, 2)] {
-            lab.sh(
-                ns,
-                &format!(
-                    "sysctl -qw net.ipv6.conf.{ifname}.accept_dad=0 && ip link set lo up && \
-                     ip addr add 10.88.0.{n}/24 dev {ifname} && \
-                     ip addr add fd88::{n}/64 dev {ifname} nodad && ip link set {ifname} up"
-                ),
-            );
-        }
+        let lab = Lab(Pair::new(test, &SPEC)?);
         // Link-local traffic needs both ends' link-local addresses (and their routes).
         let until = Instant::now() + Duration::from_secs(5);
         for (ns, ifname) in [(&lab.ns_a, &lab.if_a), (&lab.ns_b, &lab.if_b)] {
@@ -81,10 +52,6 @@ impl Lab {
             }
         }
         Some(lab)
-    }
-
-    fn sh(&self, ns: &str, script: &str) -> String {
-        run(&["ip", "netns", "exec", ns, "sh", "-c", script])
     }
 
     fn ruleset(&self) -> String {
@@ -110,42 +77,6 @@ impl Lab {
             .expect("timeout");
         s
     }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        for ns in [&self.ns_a, &self.ns_b] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).output();
-        }
-    }
-}
-
-fn run(argv: &[&str]) -> String {
-    let o = Command::new(argv[0])
-        .args(&argv[1..])
-        .output()
-        .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
-    assert!(o.status.success(), "{argv:?}: {o:?}");
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// Runs `f` on a thread that has entered the network namespace `ns` (sockets made there
-/// stay in it).
-fn in_ns<T: Send>(ns: &str, f: impl FnOnce() -> T + Send) -> T {
-    let path = format!("/run/netns/{ns}");
-    std::thread::scope(|s| {
-        let worker = s.spawn(|| {
-            let file = File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            // SAFETY: setns(2) on an open namespace file; it changes the network namespace
-            // of this thread only, a thread made for this closure that ends with it.
-            let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-            assert_eq!(rc, 0, "setns {path}: {}", std::io::Error::last_os_error());
-            f()
-        });
-        worker
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e))
-    })
 }
 
 /// A configuration from tests/data/nftables with the lab's interface, and its instance's
