@@ -9,6 +9,7 @@ pub mod daemon;
 pub mod error;
 pub mod genhash;
 pub mod hexdump;
+pub mod ipvs;
 pub mod net;
 pub mod notify;
 pub mod rsarp;

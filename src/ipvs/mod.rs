@@ -1,0 +1,72 @@
+//! IPVS: the kernel's virtual-server tables. `model` holds the values, `netlink` talks to the
+//! kernel's "IPVS" generic-netlink family; the ipvsadm personality, `ha ipvs` and the daemon's
+//! diff engine all go through the [`Ipvs`] trait, so each can run against the one client.
+
+pub mod model;
+
+use std::fmt;
+
+pub use model::*;
+
+/// Why an IPVS request failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IpvsError {
+    /// The kernel has no IPVS (no "IPVS" generic-netlink family, module not loadable).
+    NotAvailable,
+    /// The kernel refused for lack of privilege (EPERM / EACCES): needs root or CAP_NET_ADMIN.
+    Permission,
+    /// The kernel answered a request with this errno; front ends word it per command, as
+    /// ipvsadm does (EEXIST on add service: "Service already exists").
+    Kernel { errno: i32 },
+    /// The netlink socket failed (open, send, receive, timeout).
+    Io(String),
+    /// A reply the client cannot decode.
+    Malformed(String),
+}
+
+impl fmt::Display for IpvsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IpvsError::NotAvailable => f.write_str("this kernel has no IPVS (ip_vs module)"),
+            IpvsError::Permission => f.write_str("permission denied"),
+            IpvsError::Kernel { errno } => {
+                write!(f, "{}", nix::errno::Errno::from_raw(*errno).desc())
+            }
+            IpvsError::Io(why) => write!(f, "netlink: {why}"),
+            IpvsError::Malformed(why) => write!(f, "unexpected reply from the kernel: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for IpvsError {}
+
+/// A batch of operations stopped at `index` (ops before it took effect).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyError {
+    pub index: usize,
+    pub error: IpvsError,
+}
+
+impl fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "operation {}: {}", self.index + 1, self.error)
+    }
+}
+
+impl std::error::Error for ApplyError {}
+
+/// Everything the front ends need from the kernel's IPVS.
+pub trait Ipvs {
+    fn info(&mut self) -> Result<Info, IpvsError>;
+    /// All services, in the kernel's order (its hash-table order, which ipvsadm prints).
+    fn services(&mut self) -> Result<Vec<Service>, IpvsError>;
+    /// One service; None when the kernel has no such service.
+    fn service(&mut self, key: &ServiceKey) -> Result<Option<Service>, IpvsError>;
+    /// The destinations of a service, in the kernel's order.
+    fn dests(&mut self, key: &ServiceKey) -> Result<Vec<Dest>, IpvsError>;
+    fn timeouts(&mut self) -> Result<Timeouts, IpvsError>;
+    fn daemons(&mut self) -> Result<Vec<SyncDaemon>, IpvsError>;
+    /// Applies the operations in order, batched where the protocol allows; stops at the
+    /// first failure.
+    fn apply(&mut self, ops: &[Op]) -> Result<(), ApplyError>;
+}
