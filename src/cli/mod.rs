@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::error::{CliError, Exit};
+use crate::error::Exit;
 
 const ABOUT: &str = "One binary for Linux load-balancing directors: health checks, genhash, LVS-DR real-server ARP setup";
 
@@ -80,14 +80,7 @@ pub fn dispatch(invoked_as: &str, args: Vec<OsString>) -> ExitCode {
     match invoked_as {
         "genhash" => crate::compat::genhash::main(args),
         "keepalived" => crate::compat::keepalived::main(args),
-        "ipvsadm" => CliError::usage(
-            format!("invoked as `{invoked_as}`"),
-            format!("this version of ha does not provide the {invoked_as} command line yet"),
-        )
-        .with_hint(format!(
-            "run the real {invoked_as}, or call ha by its own name (`ha --help` lists what it does)"
-        ))
-        .report(),
+        "ipvsadm" => crate::compat::ipvsadm::main(args),
         _ => run_ha(args),
     }
 }
