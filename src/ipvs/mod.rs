@@ -3,6 +3,7 @@
 //! diff engine all go through the [`Ipvs`] trait, so each can run against the one client.
 
 pub mod model;
+pub mod netlink;
 
 use std::fmt;
 
