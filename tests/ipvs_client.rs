@@ -353,6 +353,23 @@ fn kernel_batched_apply_stops_after_the_failing_batch() {
     addrs.sort();
     addrs.dedup();
     assert_eq!(addrs.len(), 1999);
+
+    // One request per sendmsg: nothing after the failure runs.
+    let mut c = fresh();
+    c.set_batch_limit(1);
+    assert_eq!(c.batch_limit(), 1);
+    let e = c
+        .apply(&[
+            Op::AddService(Service::new(key)),
+            Op::AddDest(key, dest(1)),
+            Op::AddDest(key, dest(1)),
+            Op::AddDest(key, dest(2)),
+        ])
+        .unwrap_err();
+    assert_eq!(e.index, 2);
+    assert_eq!(c.dests(&key).unwrap().len(), 1);
+    c.set_batch_limit(usize::MAX);
+    assert_eq!(c.batch_limit(), batch);
 }
 
 #[test]
