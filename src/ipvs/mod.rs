@@ -5,6 +5,7 @@
 pub mod desired;
 pub mod diff;
 pub mod model;
+pub mod netlink;
 
 use std::fmt;
 
