@@ -133,6 +133,9 @@ run ha ipvs clear
 run ha ipvs list
 run ha ipvs clear
 run ipvsadm -Ln
+echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >> /etc/passwd
+run su nobody -s /bin/sh -c 'ha ipvs list'
+run su nobody -s /bin/sh -c 'ha ipvs add service --tcp 10.0.0.1:80'
 "#,
         &[],
     );
@@ -184,9 +187,9 @@ run ipvsadm -Ln
             "  -> 10.0.0.2:80                  Route   2      0          0",
             "  -> 10.0.0.3:8080                Masq    1      0          0",
             "  -> 10.0.0.4:80                  Tunnel  1      0          0",
-            "UDP  [fd00::1]:53 rr ops persistent 300 mask 64",
-            "  -> [fd00::4]:53                 Tunnel  0      0          0",
             "UDP  10.0.0.1:5060 wlc persistent 60 pe sip",
+            "UDP  [fd00::1]:53 rr persistent 300 mask 64 ops",
+            "  -> [fd00::4]:53                 Tunnel  0      0          0",
             "FWM  7 sh (sh-fallback,sh-port)",
             "  -> 10.0.0.5:0                   Route   1      0          0",
             "FWM  7 IPv6 mh",
@@ -194,16 +197,29 @@ run ipvsadm -Ln
         "{}",
         t.ok_nth("ipvsadm -Ln", 0)
     );
+    // ha's table, sorted as ipvsadm sorts.
     let list = t.ok_nth("ha ipvs list", 1);
-    for row in [
-        "│ TCP 10.0.0.1:80  ┆ wrr",
-        "┆ 10.0.0.3:8080 ┆ nat",
-        "┆ upper 100, lower 10 │",
-        "┆ tun gue port 6080 csum ┆",
-        "│ UDP [fd00::1]:53 ┆ rr persistent 300 netmask 64 ops",
-        "│ FWM 7 IPv6       ┆ mh",
+    let rows: Vec<&str> = list.lines().collect();
+    for (row, starts) in [
+        (3, "│ TCP 10.0.0.1:80   ┆ wrr "),
+        (4, "│                   ┆      "),
+        (6, "│ UDP 10.0.0.1:5060 ┆ wlc persistent 60 pe sip "),
+        (7, "│ UDP [fd00::1]:53  ┆ rr persistent 300 netmask 64 ops "),
+        (
+            8,
+            "│ FWM 7             ┆ sh sched-flags sh-fallback,sh-port ",
+        ),
+        (9, "│ FWM 7 IPv6        ┆ mh "),
     ] {
-        assert!(list.contains(row), "{row}:\n{list}");
+        assert!(rows[row].starts_with(starts), "row {row}: {starts}\n{list}");
+    }
+    for cells in [
+        "┆ 10.0.0.2:80       ┆ dr                     ┆      2 ┆",
+        "┆ 10.0.0.3:8080     ┆ nat                    ┆      1 ┆",
+        "┆ 10.0.0.4:80       ┆ tun gue port 6080 csum ┆      1 ┆",
+        "┆ upper 100, lower 10 │",
+    ] {
+        assert!(list.contains(cells), "{cells}\n{list}");
     }
     let services: Vec<serde_json::Value> = t
         .ok_nth("ha ipvs list --json", 1)
@@ -215,6 +231,7 @@ run ipvsadm -Ln
         .iter()
         .find(|s| s["service"] == "TCP 10.0.0.1:80")
         .unwrap();
+    assert_eq!(web["dests"][0]["dest"], "10.0.0.2:80");
     assert_eq!(web["dests"][2]["tunnel"]["type"], "gue");
     assert_eq!(web["dests"][2]["tunnel"]["port"], 6080);
     assert_eq!(web["dests"][1]["upper_threshold"], 100);
@@ -296,13 +313,37 @@ run ipvsadm -Ln
     // Clear.
     let cleared = t.ok_nth("ha ipvs clear", 0);
     assert_eq!(cleared.lines().count(), 4, "{cleared}");
-    assert!(cleared.contains("- service TCP 10.0.0.1:80\n"), "{cleared}");
+    assert!(
+        cleared.starts_with("- service TCP 10.0.0.1:80\n"),
+        "{cleared}"
+    );
     assert_eq!(t.ok_nth("ha ipvs list", 1 + 1), "No IPVS services.\n");
     assert_eq!(
         t.ok_nth("ha ipvs clear", 1),
         "no IPVS services: nothing to clear\n"
     );
     assert!(table(t.ok_nth("ipvsadm -Ln", 2)).is_empty());
+
+    // Without privilege: exit 4 and what to do.
+    for (cmd, what) in [
+        ("su nobody -s /bin/sh -c ha ipvs list", "ipvs list"),
+        (
+            "su nobody -s /bin/sh -c ha ipvs add service --tcp 10.0.0.1:80",
+            "ipvs add service",
+        ),
+    ] {
+        assert_eq!(
+            t.get(cmd),
+            (
+                format!(
+                    "ha: {what}: permission denied\n  hint: run as root or with CAP_NET_ADMIN\n"
+                )
+                .as_str(),
+                4
+            ),
+            "{cmd}"
+        );
+    }
 }
 
 const LB_CONF: &str = r#"
@@ -414,7 +455,7 @@ note: real server 10.0.1.3:80 of group web starts down (alpha): left out until a
 + dest TCP 10.0.0.1:80 -> 10.0.2.99:8080 nat weight 0
 + service UDP [fd00::1]:53 rr ops
 + dest UDP [fd00::1]:53 -> [fd00::2]:53 nat weight 0
-15 change(s) not made (--dry-run)
+16 change(s) not made (--dry-run)
 "
     );
     assert_eq!(
@@ -425,7 +466,7 @@ note: real server 10.0.1.3:80 of group web starts down (alpha): left out until a
 
     // Applied: what ipvsadm sees (the kernel's hash order, so compare as sets of lines).
     let installed = t.ok_nth("ha ipvs apply -f /root/lb.conf", 0);
-    assert!(installed.ends_with("15 change(s) made\n"), "{installed}");
+    assert!(installed.ends_with("16 change(s) made\n"), "{installed}");
     let want = [
         "TCP  10.0.0.1:80 sh (sh-port) persistent 600 mask 255.255.255.0",
         "  -> 10.0.2.1:8080                Masq    1      0          0",
@@ -482,16 +523,18 @@ note: real server 10.0.1.3:80 of group web starts down (alpha): left out until a
     assert_eq!(done["event"], "done");
     assert_eq!(done["applied"], true);
     assert_eq!(done["ops"], 5, "{lines:?}");
-    for l in [
-        "- service FWM 77",
-        "+ dest TCP 10.0.0.10:80 -> 10.0.1.1:80 dr weight 3",
-        "~ dest TCP 10.0.0.1:80 -> 10.0.2.1:8080 weight 9 -> 1",
-        // ipvsadm -E sends every setting: without -o it turned ops off.
-        "~ service UDP [fd00::1]:53 scheduler wlc -> rr, ops off -> on",
-        "- dest UDP [fd00::1]:53 -> [fd00::7]:53",
-    ] {
-        assert!(lines.contains(&l), "{l} not in {lines:?}");
-    }
+    assert_eq!(
+        lines,
+        [
+            "- service FWM 77",
+            "+ dest TCP 10.0.0.10:80 -> 10.0.1.1:80 dr weight 3",
+            // ipvsadm -e sends every setting: without -x/-y the thresholds went to 0.
+            "~ dest TCP 10.0.0.1:80 -> 10.0.2.1:8080 weight 9 -> 1, upper 0 -> 100, lower 0 -> 10",
+            // ... and without -o, -E turned ops off.
+            "~ service UDP [fd00::1]:53 scheduler wlc -> rr, ops off -> on",
+            "- dest UDP [fd00::1]:53 -> [fd00::7]:53",
+        ]
+    );
     let mut got = table(t.ok_nth("ipvsadm -Ln", 2));
     got.sort();
     assert_eq!(got, want, "not restored:\n{}", t.ok_nth("ipvsadm -Ln", 2));

@@ -1436,19 +1436,23 @@ pub fn kernel_refusal(op: Option<&Op>, errno: i32) -> (String, Option<String>) {
 
 /// The kernel's IPVS, through the generic-netlink client.
 fn open() -> Result<Box<dyn Ipvs>, IpvsError> {
-    Err(IpvsError::NotAvailable)
+    Ok(Box::new(crate::ipvs::netlink::Client::open()?))
 }
 
 fn connect(what: &str) -> Result<Box<dyn Ipvs>, CliError> {
     open().map_err(|e| ipvs_error(what, &e, None))
 }
 
-/// Every service with its real servers, in the kernel's order.
+/// Every service with its real servers, sorted as ipvsadm sorts them (the kernel gives its
+/// hash order, and the newest real server first): protocol, address, port, then fwmarks;
+/// real servers by address and port.
 pub fn read_table(ipvs: &mut dyn Ipvs) -> Result<Vec<ServiceState>, IpvsError> {
-    let services = ipvs.services()?;
+    let mut services = ipvs.services()?;
+    services.sort_by_key(|s| s.key);
     let mut out = Vec::with_capacity(services.len());
     for service in services {
-        let dests = ipvs.dests(&service.key)?;
+        let mut dests = ipvs.dests(&service.key)?;
+        dests.sort_by_key(|d| (d.addr, d.port));
         out.push(ServiceState { service, dests });
     }
     Ok(out)
@@ -1718,7 +1722,8 @@ fn del_dest(a: &DelDestArgs) -> Result<Exit, CliError> {
 fn clear(a: &ClearArgs) -> Result<Exit, CliError> {
     const WHAT: &str = "ipvs clear";
     let mut ipvs = connect(WHAT)?;
-    let services = ipvs.services().map_err(|e| ipvs_error(WHAT, &e, None))?;
+    let mut services = ipvs.services().map_err(|e| ipvs_error(WHAT, &e, None))?;
+    services.sort_by_key(|s| s.key);
     if services.is_empty() {
         return say_nothing(WHAT, "no IPVS services: nothing to clear", a.json);
     }
