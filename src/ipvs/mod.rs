@@ -2,6 +2,8 @@
 //! kernel's "IPVS" generic-netlink family; the ipvsadm personality, `ha ipvs` and the daemon's
 //! diff engine all go through the [`Ipvs`] trait, so each can run against the one client.
 
+pub mod desired;
+pub mod diff;
 pub mod model;
 pub mod netlink;
 
