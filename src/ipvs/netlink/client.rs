@@ -71,11 +71,18 @@ impl Client {
     /// Opens a socket and looks up the "IPVS" family (the kernel loads ip_vs on that
     /// lookup when it can). No family: [`IpvsError::NotAvailable`].
     pub fn open() -> Result<Client, IpvsError> {
+        let mut client = Client::socket()?;
+        client.family = client.resolve_family()?;
+        Ok(client)
+    }
+
+    /// The configured socket, before the family lookup.
+    fn socket() -> Result<Client, IpvsError> {
         let sock = NlSocket::connect(NlFamily::Generic, None, Groups::empty())
             .map_err(|e| IpvsError::Io(format!("cannot open a generic netlink socket: {e}")))?;
         let (rcvbuf, sndbuf) = configure(&sock)?;
         let batch_granted = (rcvbuf / ACK_CHARGE).clamp(1, BATCH_MAX);
-        let mut client = Client {
+        Ok(Client {
             sock,
             family: 0,
             // Any start works: replies are matched by sequence number.
@@ -86,9 +93,7 @@ impl Client {
             batch_max: batch_granted,
             batch_granted,
             batch_bytes: BATCH_BYTES.min(sndbuf.saturating_sub(1024)).max(1),
-        };
-        client.family = client.resolve_family()?;
-        Ok(client)
+        })
     }
 
     /// The dynamic generic-netlink id of the "IPVS" family.
@@ -418,4 +423,29 @@ fn borrowed(sock: &NlSocket) -> BorrowedFd<'_> {
     // SAFETY: `sock` owns this open descriptor and closes it only when dropped, which the
     // borrow (tied to `sock`'s lifetime) rules out while the BorrowedFd exists.
     unsafe { BorrowedFd::borrow_raw(sock.as_raw_fd()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_gets_big_buffers_and_a_receive_deadline() {
+        let mut c = Client::socket().expect("a generic netlink socket");
+        assert!(c.batch_limit() >= 64, "{}", c.batch_limit());
+        c.set_batch_limit(0);
+        assert_eq!(c.batch_limit(), 1);
+        let fd = borrowed(&c.sock);
+        let set = getsockopt(&fd, sockopt::ReceiveTimeout).unwrap();
+        assert_eq!(set.tv_sec(), 5);
+        // Nothing was asked, so nothing comes: the deadline (shortened here) ends the wait.
+        let short = TimeVal::new(0, 50_000);
+        setsockopt(&fd, sockopt::ReceiveTimeout, &short).unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(
+            c.recv(),
+            Err(IpvsError::Io("no reply from the kernel within 5 s".into()))
+        );
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
 }
