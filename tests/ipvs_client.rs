@@ -640,7 +640,8 @@ fn kernel_as_nobody() {
     assert_eq!((e.index, e.error), (0, IpvsError::Permission));
 }
 
-/// ipvsadm -R and -Ln against the client on the same tables; timings are printed. 2,000
+/// ipvsadm -R and -Ln against the client on the same tables: same contents. Timings are printed
+/// for orientation only; the benchmark that counts is benches/ipvs.sh (no timed asserts). 2,000
 /// destinations by default (ipvsadm -R needs ~4 s for them in the emulated guest);
 /// HA_IPVS_BENCH=1 on the host makes it the 20,000 (~40 s).
 #[test]
@@ -710,15 +711,4 @@ fn kernel_restore_and_dump_against_ipvsadm() {
         ops.len(),
         ours.as_secs_f64() / theirs.as_secs_f64()
     );
-    assert!(
-        ours.as_secs_f64() <= 0.3 * theirs.as_secs_f64(),
-        "restore: {ours:?} against ipvsadm's {theirs:?}"
-    );
-    // A debug build decodes several times slower than an optimised one.
-    if !cfg!(debug_assertions) {
-        assert!(
-            our_dump <= their_dump,
-            "dump: {our_dump:?} against {their_dump:?}"
-        );
-    }
 }
