@@ -34,16 +34,6 @@ fn mask_varying(text: &str) -> String {
         .join("\n")
 }
 
-/// The part of `out` after the line `marker` and before the next `@@ ` marker line.
-fn section<'a>(out: &'a str, marker: &str) -> &'a str {
-    let start = out
-        .find(&format!("{marker}\n"))
-        .map(|i| i + marker.len() + 1)
-        .unwrap_or_else(|| panic!("no {marker:?} in the guest's output:\n{out}"));
-    let rest = &out[start..];
-    rest.find("\n@@ ").map_or(rest, |end| &rest[..=end])
-}
-
 #[test]
 fn guest_has_ipvs_and_ipvsadm_matches_the_golden_outputs() {
     skip_without_vm!();
@@ -63,20 +53,20 @@ fn guest_has_ipvs_and_ipvsadm_matches_the_golden_outputs() {
         "the golden script's stderr is merged into its stdout"
     );
 
-    let modules: Vec<&str> = section(&run.stdout, "@@ modules").lines().collect();
+    let modules: Vec<&str> = vm::section(&run.stdout, "modules").lines().collect();
     for needed in ["ip_vs", "nf_conntrack", "nf_defrag_ipv4", "nf_defrag_ipv6"] {
         assert!(
             modules.contains(&needed),
             "{needed} not loaded: {modules:?}"
         );
     }
-    let proc = section(&run.stdout, "@@ proc");
+    let proc = vm::section(&run.stdout, "proc");
     assert!(
         proc.starts_with("IP Virtual Server version 1.2.1 (size=4096)\n"),
         "/proc/net/ip_vs:\n{proc}"
     );
 
-    let got = mask_varying(section(&run.stdout, "@@ golden"));
+    let got = mask_varying(vm::section(&run.stdout, "golden"));
     let want = mask_varying(GOLDEN_OUTPUT);
     if got != want {
         let first_diff = got

@@ -43,7 +43,8 @@ impl fmt::Display for IpvsError {
 
 impl std::error::Error for IpvsError {}
 
-/// A batch of operations stopped at `index` (ops before it took effect).
+/// A batch of operations stopped at `index` (ops before it took effect; the netlink client
+/// may also have attempted ops after it in the same `sendmsg`: see [`netlink::Client`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplyError {
     pub index: usize,

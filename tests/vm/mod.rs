@@ -132,6 +132,22 @@ pub fn run_with_timeout(script: &str, files: &[(&Path, &str)], timeout: Duration
     );
 }
 
+/// The lines of `out` after the line `@@ <name>`, up to the next line starting with `@@ `
+/// (guest scripts print such markers to label what they print). Panics, showing `out`,
+/// when there is no such section.
+pub fn section<'a>(out: &'a str, name: &str) -> &'a str {
+    let marker = format!("@@ {name}\n");
+    let start = if out.starts_with(&marker) {
+        marker.len()
+    } else {
+        out.find(&format!("\n{marker}"))
+            .map(|i| i + 1 + marker.len())
+            .unwrap_or_else(|| panic!("no section {marker:?} in the guest's output:\n{out}"))
+    };
+    let rest = &out[start..];
+    rest.find("\n@@ ").map_or(rest, |end| &rest[..=end])
+}
+
 fn default_timeout() -> Duration {
     std::env::var("IPVS_VM_TIMEOUT")
         .ok()

@@ -60,7 +60,10 @@ pub struct Client {
     rx: Vec<u8>,
     /// Per-request errno of the batch in flight (None: not answered yet).
     answers: Vec<Option<i32>>,
+    /// Requests per `sendmsg`: the caller's limit within what the buffers allow.
     batch_max: usize,
+    /// Requests per `sendmsg` whose ACKs the granted receive buffer holds.
+    batch_granted: usize,
     batch_bytes: usize,
 }
 
@@ -71,6 +74,7 @@ impl Client {
         let sock = NlSocket::connect(NlFamily::Generic, None, Groups::empty())
             .map_err(|e| IpvsError::Io(format!("cannot open a generic netlink socket: {e}")))?;
         let (rcvbuf, sndbuf) = configure(&sock)?;
+        let batch_granted = (rcvbuf / ACK_CHARGE).clamp(1, BATCH_MAX);
         let mut client = Client {
             sock,
             family: 0,
@@ -79,7 +83,8 @@ impl Client {
             tx: Vec::with_capacity(BATCH_BYTES + 4096),
             rx: vec![0; RECV_LEN],
             answers: Vec::with_capacity(BATCH_MAX),
-            batch_max: (rcvbuf / ACK_CHARGE).clamp(1, BATCH_MAX),
+            batch_max: batch_granted,
+            batch_granted,
             batch_bytes: BATCH_BYTES.min(sndbuf.saturating_sub(1024)).max(1),
         };
         client.family = client.resolve_family()?;
@@ -91,10 +96,10 @@ impl Client {
         self.family
     }
 
-    /// Caps the number of requests per `sendmsg` (at least 1; the socket buffers set the
-    /// upper bound).
+    /// Sets the number of requests per `sendmsg` (at least 1; the socket buffers set the
+    /// upper bound, 256 at most).
     pub fn set_batch_limit(&mut self, limit: usize) {
-        self.batch_max = self.batch_max.min(limit).max(1);
+        self.batch_max = limit.clamp(1, self.batch_granted);
     }
 
     /// The current number of requests per `sendmsg`.
