@@ -113,6 +113,8 @@ run ha ipvs add dest --fwmark 7 --real 10.0.0.5 --json
 run ha ipvs add service --fwmark 7 --ipv6 --scheduler mh
 run ha ipvs add service --udp 10.0.0.1:5060 --persistent 60 --pe sip
 run ha ipvs add service --tcp 10.0.0.9:80 --scheduler nosuch
+run ha ipvs add service --tcp 10.0.0.9:80 --scheduler twos
+run ha ipvs add service --udp 10.0.0.9:5060 --persistent --pe nosuch
 run ipvsadm -Ln
 run ha ipvs list
 run ha ipvs list --json
@@ -171,6 +173,17 @@ run su nobody -s /bin/sh -c 'ha ipvs add service --tcp 10.0.0.1:80'
         .contains("real server 10.0.0.2:80 already exists in service TCP 10.0.0.1:80"));
     let (out, rc) = t.get("ha ipvs add service --tcp 10.0.0.9:80 --scheduler nosuch");
     assert_eq!(rc, 2, "{out}");
+    // Linux 6.1 has no twos scheduler; no such persistence engine either.
+    assert_eq!(
+        t.get("ha ipvs add service --tcp 10.0.0.9:80 --scheduler twos"),
+        (
+            "ha: ipvs add service: scheduler `twos` is not available in this kernel\n  hint: modprobe ip_vs_twos\n",
+            3
+        )
+    );
+    let (out, rc) = t.get("ha ipvs add service --udp 10.0.0.9:5060 --persistent --pe nosuch");
+    assert_eq!(rc, 3, "{out}");
+    assert!(out.contains("persistence engine `nosuch`"), "{out}");
     let json: serde_json::Value = serde_json::from_str(
         t.ok("ha ipvs add dest --fwmark 7 --real 10.0.0.5 --json")
             .trim(),

@@ -1343,19 +1343,19 @@ pub fn kernel_refusal(op: Option<&Op>, errno: i32) -> (String, Option<String>) {
         return (errno.desc().to_string(), None);
     };
     let sched_missing = |s: &Service| {
-        let pe = s
-            .pe_name
-            .as_deref()
-            .filter(|p| !p.is_empty())
-            .map(|p| format!(" or persistence engine `{p}`"))
-            .unwrap_or_default();
-        (
-            format!(
-                "scheduler `{}`{pe} is not available in this kernel",
-                s.scheduler
+        let sched = &s.scheduler;
+        match s.pe_name.as_deref().filter(|p| !p.is_empty()) {
+            None => (
+                format!("scheduler `{sched}` is not available in this kernel"),
+                Some(format!("modprobe ip_vs_{sched}")),
             ),
-            Some(format!("modprobe ip_vs_{}", s.scheduler)),
-        )
+            Some(pe) => (
+                format!(
+                    "scheduler `{sched}` or persistence engine `{pe}` is not available in this kernel"
+                ),
+                Some(format!("modprobe ip_vs_{sched}; modprobe ip_vs_pe_{pe}")),
+            ),
+        }
     };
     match (op, errno) {
         (Op::AddService(s), Errno::EEXIST) => (
