@@ -100,7 +100,7 @@ fetch_debs() { # PKG...: download the missing .debs, unpack each once
         # apt as root says "W: Download is performed unsandboxed ..." about the cache dir:
         # harmless here, so it is not shown.
         if ! log=$(cd "$CACHE/debs" && apt-get download -q "${missing[@]}" 2>&1); then
-            echo "$log" | grep -v 'unsandboxed' >&2 || true
+            echo "$log" | grep -v 'unsandboxed' | head -n 5 >&2 || true
             cannot_run "apt-get download of the VM's Debian packages failed (apt lists missing? run apt-get update)"
         fi
         for p in "${missing[@]}"; do
@@ -208,7 +208,7 @@ setup() { # under the cache lock: packages, then the base initramfs (once per in
     [ -z "$kpkg" ] && [ -s "$CACHE/kernel-pkg" ] && kpkg=$(cat "$CACHE/kernel-pkg")
     if [ -z "$kpkg" ]; then
         kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-               awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+               awk '/Depends: linux-image-[0-9]/{print $2; exit}') || true
         [ -n "$kpkg" ] || cannot_run "apt knows no linux-image-cloud-amd64 (no Debian bookworm apt lists? run apt-get update)"
     fi
     KVER=${kpkg#linux-image-}
