@@ -118,13 +118,16 @@ fetch_debs() { # PKG...: download the missing .debs, unpack each once
 }
 
 # ELF files get their debug info stripped: binutils' objcopy, else the one every Rust
-# toolchain ships (rust-objcopy, LLVM's), else they go in whole.
+# toolchain ships (rust-objcopy, LLVM's, which needs the toolchain's libLLVM), else they go
+# in whole. Prints the command to prefix the arguments with.
 find_objcopy() {
     if command -v objcopy >/dev/null; then echo objcopy; return; fi
     local sysroot c
     sysroot=$(rustc --print sysroot 2>/dev/null) || return 0
     for c in "$sysroot"/lib/rustlib/*/bin/rust-objcopy; do
-        [ -x "$c" ] && { echo "$c"; return; }
+        if [ -x "$c" ] && LD_LIBRARY_PATH=$sysroot/lib "$c" --version >/dev/null 2>&1; then
+            echo "env LD_LIBRARY_PATH=$sysroot/lib $c"; return
+        fi
     done
 }
 is_elf() { [ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; }
@@ -136,7 +139,7 @@ put_file() {
     local src=$1 dst=$2 st=$3 lp=${4:-} lib g libs
     mkdir -p "$st$(dirname "$dst")"
     if ! is_elf "$src"; then cp -L "$src" "$st$dst"; return 0; fi
-    if [ -z "$OBJCOPY" ] || ! "$OBJCOPY" --strip-debug "$src" "$st$dst" 2>/dev/null; then
+    if [ -z "$OBJCOPY" ] || ! $OBJCOPY --strip-debug "$src" "$st$dst" 2>/dev/null; then
         cp -L "$src" "$st$dst"
     fi
     chmod --reference="$src" "$st$dst"
