@@ -100,7 +100,7 @@ fetch_debs() { # PKG...: download the missing .debs, unpack each once
         # apt as root says "W: Download is performed unsandboxed ..." about the cache dir:
         # harmless here, so it is not shown.
         if ! log=$(cd "$CACHE/debs" && apt-get download -q "${missing[@]}" 2>&1); then
-            echo "$log" | grep -v 'unsandboxed' >&2 || true
+            echo "$log" | grep -v 'unsandboxed' | head -n 5 >&2 || true
             cannot_run "apt-get download of the VM's Debian packages failed (apt lists missing? run apt-get update)"
         fi
         for p in "${missing[@]}"; do
@@ -118,13 +118,16 @@ fetch_debs() { # PKG...: download the missing .debs, unpack each once
 }
 
 # ELF files get their debug info stripped: binutils' objcopy, else the one every Rust
-# toolchain ships (rust-objcopy, LLVM's), else they go in whole.
+# toolchain ships (rust-objcopy, LLVM's, which needs the toolchain's libLLVM), else they go
+# in whole. Prints the command to prefix the arguments with.
 find_objcopy() {
     if command -v objcopy >/dev/null; then echo objcopy; return; fi
     local sysroot c
     sysroot=$(rustc --print sysroot 2>/dev/null) || return 0
     for c in "$sysroot"/lib/rustlib/*/bin/rust-objcopy; do
-        [ -x "$c" ] && { echo "$c"; return; }
+        if [ -x "$c" ] && LD_LIBRARY_PATH=$sysroot/lib "$c" --version >/dev/null 2>&1; then
+            echo "env LD_LIBRARY_PATH=$sysroot/lib $c"; return
+        fi
     done
 }
 is_elf() { [ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; }
@@ -136,7 +139,7 @@ put_file() {
     local src=$1 dst=$2 st=$3 lp=${4:-} lib g libs
     mkdir -p "$st$(dirname "$dst")"
     if ! is_elf "$src"; then cp -L "$src" "$st$dst"; return 0; fi
-    if [ -z "$OBJCOPY" ] || ! "$OBJCOPY" --strip-debug "$src" "$st$dst" 2>/dev/null; then
+    if [ -z "$OBJCOPY" ] || ! $OBJCOPY --strip-debug "$src" "$st$dst" 2>/dev/null; then
         cp -L "$src" "$st$dst"
     fi
     chmod --reference="$src" "$st$dst"
@@ -208,7 +211,7 @@ setup() { # under the cache lock: packages, then the base initramfs (once per in
     [ -z "$kpkg" ] && [ -s "$CACHE/kernel-pkg" ] && kpkg=$(cat "$CACHE/kernel-pkg")
     if [ -z "$kpkg" ]; then
         kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-               awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+               awk '/Depends: linux-image-[0-9]/{print $2; exit}') || true
         [ -n "$kpkg" ] || cannot_run "apt knows no linux-image-cloud-amd64 (no Debian bookworm apt lists? run apt-get update)"
     fi
     KVER=${kpkg#linux-image-}
