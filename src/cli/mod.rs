@@ -4,6 +4,7 @@ pub mod check;
 pub mod config;
 pub mod docs;
 pub mod genhash;
+pub mod ipvs;
 pub mod rsarp;
 pub mod run;
 pub mod vrrp;
@@ -39,7 +40,9 @@ Examples:
   ha genhash -s 192.168.1.10 -p 80 -u /index.html     MD5 for HTTP_GET's `digest`
   ha check http 192.168.1.10 --path /health            one HTTP_GET check, now
   ha check tcp 192.168.1.10 --port 3306                 one TCP_CHECK
-  ha rs-arp start --vip 192.168.1.100                   LVS-DR real-server setup";
+  ha rs-arp start --vip 192.168.1.100                   LVS-DR real-server setup
+  ha ipvs list                                          the kernel's IPVS table
+  ha ipvs apply -f keepalived.conf --dry-run            what the config would change";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -63,6 +66,7 @@ pub enum Command {
     Config(config::ConfigArgs),
     Genhash(genhash::GenhashArgs),
     Check(check::CheckArgs),
+    Ipvs(ipvs::IpvsArgs),
     RsArp(rsarp::RsArpArgs),
     Vrrp(vrrp::VrrpArgs),
     /// Write the shell completions and man pages generated from this binary (maintainers).
@@ -95,6 +99,7 @@ fn run_ha(args: Vec<OsString>) -> ExitCode {
         Command::Config(a) => config::run(a),
         Command::Genhash(a) => genhash::run(a),
         Command::Check(a) => check::run(a),
+        Command::Ipvs(a) => ipvs::run(a),
         Command::RsArp(a) => rsarp::run(a),
         Command::Vrrp(a) => vrrp::run(a),
         Command::GenerateDocs(a) => docs::run(a),

@@ -2,7 +2,10 @@
 //! kernel's "IPVS" generic-netlink family; the ipvsadm personality, `ha ipvs` and the daemon's
 //! diff engine all go through the [`Ipvs`] trait, so each can run against the one client.
 
+pub mod desired;
+pub mod diff;
 pub mod model;
+pub mod netlink;
 pub mod saved;
 
 use std::fmt;
@@ -41,7 +44,8 @@ impl fmt::Display for IpvsError {
 
 impl std::error::Error for IpvsError {}
 
-/// A batch of operations stopped at `index` (ops before it took effect).
+/// A batch of operations stopped at `index` (ops before it took effect; the netlink client
+/// may also have attempted ops after it in the same `sendmsg`: see [`netlink::Client`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplyError {
     pub index: usize,

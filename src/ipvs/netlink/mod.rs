@@ -1,0 +1,17 @@
+//! The kernel's "IPVS" generic-netlink family: [`Client`] implements [`crate::ipvs::Ipvs`].
+//!
+//! - `uapi`: the numbers (include/uapi/linux/ip_vs.h, netlink.h, genetlink.h);
+//! - `frame`: netlink messages and attributes as bytes, written and read in place;
+//! - `codec`: IPVS requests from model values, replies into model values (pure, tested
+//!   with byte fixtures);
+//! - `client`: the socket, batching and deadlines.
+
+mod client;
+pub mod codec;
+pub mod frame;
+pub mod uapi;
+
+#[cfg(all(test, target_endian = "little"))]
+mod tests;
+
+pub use client::{Client, REPLY_TIMEOUT};
