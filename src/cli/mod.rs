@@ -23,6 +23,7 @@ ha does the jobs of keepalived, ipvsadm, genhash and the real-server ARP scripts
 directors are built from, in one binary that reads your existing keepalived.conf.
 
 Invoked as `genhash` (a symlink to this binary) it behaves exactly like keepalived's genhash;
+invoked as `ipvsadm`, exactly like ipvsadm 1.31 (options, output, messages, exit statuses);
 invoked as `keepalived`, `keepalived -t -f FILE` checks a configuration.";
 
 const EXIT_STATUS: &str = "\

@@ -228,3 +228,61 @@ pub fn parse_rule(words: &[String], names: &dyn Names) -> Result<Op, RuleError> 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compat::ipvsadm::names::NoNames;
+
+    fn lines(input: &str) -> Vec<Vec<String>> {
+        let mut r = std::io::Cursor::new(input.as_bytes().to_vec());
+        let mut out = Vec::new();
+        while let Ok(Some(words)) = read_rule_line(&mut r) {
+            out.push(words);
+        }
+        out
+    }
+
+    fn w(words: &[&str]) -> Vec<String> {
+        words.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn lines_split_as_ipvsadm_restore_splits_them() {
+        assert_eq!(
+            lines("-A -t 10.0.0.1:80\n\n  -C\t\r\nipvsadm -Z ipvsadm\n"),
+            vec![
+                w(&["-A", "-t", "10.0.0.1:80"]),
+                w(&[]),
+                w(&["-C"]),
+                w(&["-Z"])
+            ]
+        );
+        // `#` is an ordinary word.
+        assert_eq!(lines("# x\n"), vec![w(&["#", "x"])]);
+        // A last line without a newline counts, unless it ends in two blanks.
+        assert_eq!(lines("-C"), vec![w(&["-C"])]);
+        assert_eq!(lines("-C "), vec![w(&["-C"])]);
+        assert_eq!(lines("-Z\n-C  "), vec![w(&["-Z"])]);
+    }
+
+    #[test]
+    fn rules_read_back_as_operations() {
+        let rule = |s: &str| parse_rule(&w(&s.split(' ').collect::<Vec<_>>()), &NoNames);
+        assert!(matches!(
+            rule("-A -t 10.0.0.1:80 -s rr"),
+            Ok(Op::AddService(s)) if s.scheduler == "rr"
+        ));
+        assert!(matches!(
+            rule("-a -t 10.0.0.1:80 -r 10.0.0.2:8080 -m -w 3"),
+            Ok(Op::AddDest(_, d)) if d.port == 8080 && d.weight == 3
+        ));
+        assert_eq!(
+            rule("-A -t 10.0.0.1:80 -w 3"),
+            Err(RuleError(
+                "Illegal 'weight' option with the 'add-service' command".into()
+            ))
+        );
+        assert!(rule("-Ln").is_err());
+    }
+}

@@ -380,3 +380,240 @@ pub fn daemons(list: &[SyncDaemon]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compat::ipvsadm::names::TableNames;
+    use crate::ipvs::{ServiceFlags, Tunnel, TunnelFlags};
+    use std::net::IpAddr;
+
+    /// ipvsadm 1.31's outputs for the table that golden-basic.sh builds in the VM.
+    const GOLDEN: &str = include_str!("../../../tests/data/ipvsadm/golden-basic.txt");
+
+    /// The output golden-basic.txt records after `### <command>`.
+    fn golden(command: &str) -> String {
+        let marker = format!("### {command}\n");
+        let start = GOLDEN.find(&marker).expect("command in golden-basic.txt") + marker.len();
+        let len = GOLDEN[start..].find("### rc=").expect("rc line");
+        GOLDEN[start..start + len].to_string()
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("address")
+    }
+
+    fn dest(addr: &str, port: u16, forward: Forward, weight: i32) -> Dest {
+        let mut d = Dest::new(ip(addr), port);
+        d.forward = forward;
+        d.weight = weight;
+        d
+    }
+
+    /// The table as the kernel reports it after golden-basic.sh's commands.
+    fn table() -> Vec<(Service, Vec<Dest>)> {
+        let tcp80 = Service {
+            scheduler: "wrr".into(),
+            ..Service::new(ServiceKey::Addr {
+                protocol: Protocol::Tcp,
+                addr: ip("10.0.0.1"),
+                port: 80,
+            })
+        };
+        let mut masq = dest("10.0.0.3", 8080, Forward::Masq, 1);
+        masq.u_threshold = 100;
+        masq.l_threshold = 10;
+        let udp53 = Service {
+            scheduler: "rr".into(),
+            flags: ServiceFlags(ServiceFlags::PERSISTENT | ServiceFlags::HASHED),
+            timeout: 300,
+            ..Service::new(ServiceKey::Addr {
+                protocol: Protocol::Udp,
+                addr: ip("10.0.0.1"),
+                port: 53,
+            })
+        };
+        let mut tunnel = dest("10.0.0.4", 53, Forward::Tunnel, 1);
+        tunnel.tunnel = Tunnel {
+            kind: TunnelType::Ipip,
+            port: 0,
+            flags: TunnelFlags(0),
+        };
+        let fwm7 = Service {
+            scheduler: "sh".into(),
+            flags: ServiceFlags(ServiceFlags::SCHED1 | ServiceFlags::SCHED2),
+            ..Service::new(ServiceKey::Fwmark {
+                family: Family::V4,
+                mark: 7,
+            })
+        };
+        let v6 = Service {
+            scheduler: "mh".into(),
+            flags: ServiceFlags(ServiceFlags::SCHED2),
+            ..Service::new(ServiceKey::Addr {
+                protocol: Protocol::Tcp,
+                addr: ip("fd00::1"),
+                port: 443,
+            })
+        };
+        // Kernel order: hash order for services, newest destination first.
+        vec![
+            (fwm7, vec![dest("10.0.0.5", 0, Forward::Route, 1)]),
+            (v6, vec![dest("fd00::2", 443, Forward::Masq, 3)]),
+            (udp53, vec![tunnel]),
+            (tcp80, vec![masq, dest("10.0.0.2", 80, Forward::Route, 2)]),
+        ]
+    }
+
+    fn names() -> TableNames {
+        let mut n = TableNames::default();
+        for (port, proto, name) in [
+            (80, Protocol::Tcp, "http"),
+            (8080, Protocol::Tcp, "http-alt"),
+            (53, Protocol::Udp, "domain"),
+            (443, Protocol::Tcp, "https"),
+        ] {
+            n.services.push((port, proto, name.to_string()));
+        }
+        n
+    }
+
+    fn listing(f: &Format) -> String {
+        let info = Info {
+            version: 0x010201,
+            conn_tab_size: 4096,
+        };
+        let mut t = table();
+        crate::compat::ipvsadm::sort::sort_services(&mut t, |(s, _)| s);
+        let mut out = if f.rule { String::new() } else { header(&info) };
+        out.push_str(&title(f));
+        for (s, d) in &t {
+            out.push_str(&service_entry(s, d, f, &names()));
+        }
+        out
+    }
+
+    fn numeric() -> Format {
+        Format {
+            numeric: true,
+            ..Format::default()
+        }
+    }
+
+    #[test]
+    fn listings_match_ipvsadm_byte_for_byte() {
+        assert_eq!(listing(&numeric()), golden("ipvsadm -Ln"));
+        assert_eq!(listing(&Format::default()), golden("ipvsadm -L"));
+        for (flag, f) in [
+            (
+                "--stats",
+                Format {
+                    stats: true,
+                    ..numeric()
+                },
+            ),
+            (
+                "--rate",
+                Format {
+                    rate: true,
+                    ..numeric()
+                },
+            ),
+            (
+                "--thresholds",
+                Format {
+                    thresholds: true,
+                    ..numeric()
+                },
+            ),
+            (
+                "--persistent-conn",
+                Format {
+                    persistent_conn: true,
+                    ..numeric()
+                },
+            ),
+            (
+                "--exact",
+                Format {
+                    exact: true,
+                    ..numeric()
+                },
+            ),
+        ] {
+            assert_eq!(
+                listing(&f),
+                golden(&format!("ipvsadm -Ln {flag}")),
+                "{flag}"
+            );
+        }
+    }
+
+    #[test]
+    fn rules_match_ipvsadm_save() {
+        let rule = Format {
+            rule: true,
+            ..Format::default()
+        };
+        assert_eq!(
+            listing(&Format {
+                numeric: true,
+                ..rule
+            }),
+            golden("ipvsadm -S -n")
+        );
+        assert_eq!(listing(&rule), golden("ipvsadm -S"));
+        assert_eq!(
+            crate::ipvs::saved::save(&table(), true, &names()),
+            golden("ipvsadm -S -n")
+        );
+    }
+
+    #[test]
+    fn one_service_timeouts_and_version() {
+        let t = table();
+        let (s, d) = &t[3];
+        let mut out = title(&numeric());
+        out.push_str(&service_entry(s, d, &numeric(), &names()));
+        assert_eq!(out, golden("ipvsadm -Ln -t 10.0.0.1:80"));
+        let timeouts = Timeouts {
+            tcp: 900,
+            tcp_fin: 120,
+            udp: 300,
+        };
+        assert_eq!(super::timeouts(&timeouts), golden("ipvsadm -L --timeout"));
+        assert_eq!(version_line(), golden("ipvsadm -v"));
+        assert_eq!(daemons(&[]), golden("ipvsadm -L --daemon"));
+    }
+
+    #[test]
+    fn counters_abbreviate_like_ipvsadm() {
+        assert_eq!(largenum(99_999_999, false), " 99999999");
+        assert_eq!(largenum(100_000_000, false), "  100000K");
+        assert_eq!(largenum(1_000_000_000, false), "    1000M");
+        assert_eq!(largenum(100_000_000_000, false), "     100G");
+        assert_eq!(largenum(100_000_000_000_000, false), "     100T");
+        assert_eq!(largenum(123_456_789_012, true), " 123456789012");
+        assert_eq!(largenum(5, true), "        5");
+    }
+
+    #[test]
+    fn names_are_cut_where_ipvsadm_cuts_them() {
+        let mut n = names();
+        n.hosts.push((
+            ip("10.0.0.3"),
+            "rs3-with-a-rather-long-name.example.org".into(),
+        ));
+        let svc = Service::new(ServiceKey::Addr {
+            protocol: Protocol::Tcp,
+            addr: ip("10.0.0.3"),
+            port: 8080,
+        });
+        let d = dest("10.0.0.3", 8080, Forward::Masq, 1);
+        let out = service_entry(&svc, &[d], &Format::default(), &n);
+        assert_eq!(
+            out,
+            "TCP  rs3-with-a-rather-long-name. wlc\n  -> rs3-with-a-rather-long-name. Masq    1      0          0         \n"
+        );
+    }
+}

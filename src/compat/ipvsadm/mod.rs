@@ -20,9 +20,6 @@ use std::ffi::OsString;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
-use crate::ipvs::{ApplyError, Info, Ipvs, IpvsError, Op, Service, ServiceKey};
-use crate::ipvs::{Dest, SyncDaemon, Timeouts};
-
 /// Standard streams, stdin, /proc and the C library's resolver.
 struct SystemHost {
     out: Box<dyn Write>,
@@ -39,7 +36,7 @@ impl exec::Host for SystemHost {
         let _ = self.out.write_all(s.as_bytes());
     }
     fn err(&mut self, s: &str) {
-        // stdout's buffer goes first only if it is a terminal (line buffered in C too).
+        // Unbuffered, like C's stderr: it can overtake stdout text still in the buffer.
         let _ = io::stderr().write_all(s.as_bytes());
     }
     fn stdin(&mut self) -> &mut dyn BufRead {
@@ -60,40 +57,6 @@ impl exec::Host for SystemHost {
     }
 }
 
-/// Until the netlink client is merged: a kernel without IPVS.
-struct NoKernel;
-
-impl Ipvs for NoKernel {
-    fn info(&mut self) -> Result<Info, IpvsError> {
-        Err(IpvsError::NotAvailable)
-    }
-    fn services(&mut self) -> Result<Vec<Service>, IpvsError> {
-        Err(IpvsError::NotAvailable)
-    }
-    fn service(&mut self, _: &ServiceKey) -> Result<Option<Service>, IpvsError> {
-        Err(IpvsError::NotAvailable)
-    }
-    fn dests(&mut self, _: &ServiceKey) -> Result<Vec<Dest>, IpvsError> {
-        Err(IpvsError::NotAvailable)
-    }
-    fn timeouts(&mut self) -> Result<Timeouts, IpvsError> {
-        Err(IpvsError::NotAvailable)
-    }
-    fn daemons(&mut self) -> Result<Vec<SyncDaemon>, IpvsError> {
-        Err(IpvsError::NotAvailable)
-    }
-    fn apply(&mut self, _: &[Op]) -> Result<(), ApplyError> {
-        Err(ApplyError {
-            index: 0,
-            error: IpvsError::NotAvailable,
-        })
-    }
-}
-
-fn open_kernel() -> Result<NoKernel, IpvsError> {
-    Err(IpvsError::NotAvailable)
-}
-
 /// Entry point for argv[0] = `ipvsadm`.
 pub fn main(args: Vec<OsString>) -> ExitCode {
     let argv: Vec<String> = args
@@ -111,7 +74,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         stdin: io::stdin().lock(),
         names: names::SystemNames,
     };
-    let code = exec::run(&argv, open_kernel, &mut host);
+    let code = exec::run(&argv, crate::ipvs::netlink::Client::open, &mut host);
     let _ = host.out.flush();
     ExitCode::from(code)
 }

@@ -29,7 +29,7 @@ mkdir -p $W
 
 # Names the listings resolve without -n (reverse lookups, /etc/services) and the
 # addresses and ports the cases give by name.
-cat $DATA/hosts >> /etc/hosts
+{ printf '127.0.0.1 localhost\n::1 localhost\n'; cat $DATA/hosts; } > /etc/hosts
 cp $DATA/services /etc/services
 printf 'hosts: files\nservices: files\n' > /etc/nsswitch.conf
 
