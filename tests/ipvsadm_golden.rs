@@ -283,33 +283,6 @@ impl Ipvs for Sim {
     }
 }
 
-/// One kernel shared by consecutive commands of a case (`a; b`, `a | b`).
-struct SharedSim<'a>(&'a mut Sim);
-
-impl Ipvs for SharedSim<'_> {
-    fn info(&mut self) -> Result<Info, IpvsError> {
-        self.0.info()
-    }
-    fn services(&mut self) -> Result<Vec<Service>, IpvsError> {
-        self.0.services()
-    }
-    fn service(&mut self, key: &ServiceKey) -> Result<Option<Service>, IpvsError> {
-        self.0.service(key)
-    }
-    fn dests(&mut self, key: &ServiceKey) -> Result<Vec<Dest>, IpvsError> {
-        self.0.dests(key)
-    }
-    fn timeouts(&mut self) -> Result<Timeouts, IpvsError> {
-        self.0.timeouts()
-    }
-    fn daemons(&mut self) -> Result<Vec<SyncDaemon>, IpvsError> {
-        self.0.daemons()
-    }
-    fn apply(&mut self, ops: &[Op]) -> Result<(), ApplyError> {
-        self.0.apply(ops)
-    }
-}
-
 struct TestHost<'a> {
     names: &'a TableNames,
     out: String,
@@ -412,12 +385,8 @@ fn run_ipvsadm(
         conn,
         posix,
     };
-    let mut kernel = Some(SharedSim(sim));
-    let rc = exec::run(
-        &argv,
-        move || kernel.take().ok_or(IpvsError::NotAvailable),
-        &mut host,
-    );
+    let info = sim.info().expect("info");
+    let rc = exec::run_on(&argv, sim, info, &mut host);
     Output {
         out: host.out,
         err: host.err,
@@ -425,14 +394,37 @@ fn run_ipvsadm(
     }
 }
 
-/// A case command this replay understands: `[POSIXLY_CORRECT=1] [with_conns FILE]
-/// ipvsadm ARGS`, optionally fed by `printf ... |`, and `;`-separated sequences of those.
+/// ipvsadm where the kernel refuses every IPVS request (EPERM).
+fn run_unprivileged(names: &TableNames, args: &[String]) -> Output {
+    let argv: Vec<String> = std::iter::once("ipvsadm".to_string())
+        .chain(args.iter().cloned())
+        .collect();
+    let mut host = TestHost {
+        names,
+        out: String::new(),
+        err: String::new(),
+        stdin: Cursor::new(Vec::new()),
+        conn: None,
+        posix: false,
+    };
+    let rc = exec::run(&argv, || Err::<Sim, _>(IpvsError::Permission), &mut host);
+    Output {
+        out: host.out,
+        err: host.err,
+        rc,
+    }
+}
+
+/// A case command this replay understands: `[POSIXLY_CORRECT=1] [unshare -U]
+/// [with_conns FILE] ipvsadm ARGS`, optionally fed by `printf ... |`, and `;`-separated sequences of those.
 struct Step {
     args: Vec<String>,
     feed: Feed,
     /// `with_conns FILE`: Some(Some(FILE)), or Some(None) for `none`.
     conn: Option<Option<String>>,
     posix: bool,
+    /// `unshare -U`: no privilege over the kernel's IPVS.
+    unprivileged: bool,
 }
 
 /// What a pipeline feeds the ipvsadm at its end.
@@ -478,6 +470,11 @@ fn plan(cmd: &str) -> Option<Vec<Step>> {
             posix = true;
             w.remove(0);
         }
+        let mut unprivileged = false;
+        if w.len() > 1 && w[0] == "unshare" && w[1] == "-U" {
+            unprivileged = true;
+            w.drain(..2);
+        }
         let mut conn = None;
         if w.first().map(String::as_str) == Some("with_conns") && w.len() > 1 {
             let file = w[1].clone();
@@ -492,6 +489,7 @@ fn plan(cmd: &str) -> Option<Vec<Step>> {
             feed,
             conn,
             posix,
+            unprivileged,
         });
     }
     Some(steps)
@@ -607,6 +605,7 @@ fn every_golden_case_replays_byte_for_byte() {
                 feed,
                 conn,
                 posix,
+                unprivileged,
             } = step;
             let stdin = match feed {
                 Feed::Nothing => Vec::new(),
@@ -622,7 +621,11 @@ fn every_golden_case_replays_byte_for_byte() {
                 None => Some(EMPTY_CONN_TABLE.to_vec()),
                 Some(f) => f.and_then(|f| std::fs::read(dir.join("conns").join(f)).ok()),
             };
-            let o = run_ipvsadm(&mut sim, &names, &args, stdin, table, posix);
+            let o = if unprivileged {
+                run_unprivileged(&names, &args)
+            } else {
+                run_ipvsadm(&mut sim, &names, &args, stdin, table, posix)
+            };
             out.push_str(&o.out);
             err.push_str(&o.err);
             rc = o.rc;

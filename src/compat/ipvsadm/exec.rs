@@ -171,6 +171,12 @@ pub fn run<K: Ipvs>(
             }
         }
     };
+    run_on(argv, &mut ipvs, info, host)
+}
+
+/// Runs ipvsadm with `argv` on an IPVS already opened (`info` is its answer to GET_INFO):
+/// the version warning, then what the arguments say.
+pub fn run_on(argv: &[String], ipvs: &mut impl Ipvs, info: Info, host: &mut impl Host) -> u8 {
     if info.version < MINIMUM_IPVS_VERSION {
         let v = |x: u32| format!("{}.{}.{}", (x >> 16) & 0xff, (x >> 8) & 0xff, x & 0xff);
         host.err(&format!(
@@ -179,11 +185,7 @@ pub fn run<K: Ipvs>(
             v(MINIMUM_IPVS_VERSION)
         ));
     }
-    let mut r = Run {
-        ipvs: &mut ipvs,
-        info,
-        host,
-    };
+    let mut r = Run { ipvs, info, host };
     let outcome = if argv.len() <= 1 {
         r.list_all(&Format::default()).map(|()| 0)
     } else {
