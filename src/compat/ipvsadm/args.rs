@@ -448,7 +448,7 @@ fn parse_addr_port(buf: &str, proto: Option<Protocol>, names: &dyn Names) -> Opt
         return None;
     }
     let mut host = buf;
-    // Byte offset in `buf` of the ':' before the port, if any.
+    // What follows the ':' before the port, if there is one.
     let mut port_str: Option<&str> = None;
     if let Some(inner) = buf.strip_prefix('[') {
         let close = inner.find(']')?;

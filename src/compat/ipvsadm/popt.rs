@@ -139,7 +139,9 @@ impl<'a> Popt<'a> {
                     self.cluster = Some((index, after));
                 }
             }
-            let opt = found?;
+            let Some(opt) = found else {
+                return Some(Err(PoptError::BadOpt));
+            };
             let arg = match opt.arg {
                 ArgKind::None => {
                     if long_arg.is_some() || self.cluster_rest().starts_with('=') {
