@@ -146,6 +146,11 @@ fn bad_arguments_are_usage_errors_before_the_kernel_is_asked() {
             &["ipvs", "edit", "dest", "--tcp", "10.0.0.1:80", "-r", "10.0.0.2"],
             "ha: ipvs edit dest: nothing to change\n  hint: give --weight",
         ),
+        // The kernel refuses a lower threshold above the upper one even when that is 0.
+        (
+            &["ipvs", "add", "dest", "--tcp", "10.0.0.1:80", "-r", "10.0.0.2", "--lower", "5"],
+            "ha: ipvs add dest: the lower threshold (5) is above the upper one (0)\n",
+        ),
     ] {
         let o = ha(args);
         assert_eq!(o.code(), 2, "{args:?}: {}", o.show());

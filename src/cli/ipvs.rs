@@ -816,9 +816,10 @@ pub fn edit_dest(d: &mut Dest, o: &DestOptions) -> Result<(), String> {
     if let Some(l) = o.lower {
         d.l_threshold = l;
     }
-    if d.u_threshold != 0 && d.l_threshold >= d.u_threshold {
+    // The kernel's rule (ERANGE): lower <= upper, even when upper is 0 (no limit).
+    if d.l_threshold > d.u_threshold {
         return Err(format!(
-            "the lower threshold ({}) must be below the upper one ({})",
+            "the lower threshold ({}) is above the upper one ({})",
             d.l_threshold, d.u_threshold
         ));
     }
@@ -2254,15 +2255,25 @@ mod tests {
             (
                 dopts(|o| {
                     o.upper = Some(10);
-                    o.lower = Some(10)
+                    o.lower = Some(11)
                 }),
-                "must be below",
+                "the lower threshold (11) is above the upper one (10)",
+            ),
+            (
+                dopts(|o| o.lower = Some(1)),
+                "the lower threshold (1) is above the upper one (0)",
             ),
         ] {
             let e = new_dest(&key, &ep("10.0.0.2"), &o).unwrap_err();
             assert!(e.contains(says), "{o:?}: {e}");
         }
         // Other families only through a tunnel.
+        // The kernel takes lower == upper.
+        let equal = dopts(|o| {
+            o.upper = Some(10);
+            o.lower = Some(10)
+        });
+        assert!(new_dest(&key, &ep("10.0.0.2"), &equal).is_ok());
         assert!(new_dest(&key, &ep("fd00::2"), &DestOptions::default())
             .unwrap_err()
             .contains("address family"));
