@@ -9,10 +9,11 @@
 //!   thresholds, except those that start down: a real server with an `alpha` checker starts
 //!   failed (keepalived runs no check first), so it is left out, or kept with weight 0 when
 //!   `inhibit_on_failure` is set. A real server without checkers is always up.
-//! - The sorry server is in the table only when the real servers that start up weigh less
-//!   than `quorum + hysteresis`: then it is added (weight 1) and the real servers that are up
-//!   are taken out (or set to weight 0 with `inhibit_on_failure`). With
-//!   `sorry_server_inhibit` and the quorum met, it is there with weight 0.
+//! - The sorry server is in the table only when the real servers that start up weigh 0 or
+//!   less than `quorum + hysteresis`: then it is added (weight 1) and the real servers that
+//!   are up are taken out (or set to weight 0 with `inhibit_on_failure`). With
+//!   `sorry_server_inhibit` and the quorum met, it is there with weight 0. The quorum is at
+//!   most the real servers' total configured weight, also with dynamic weights ([`effective_quorum`]).
 //! - FILE_CHECK and MISC_CHECK results are not known before they run; they count as up.
 //! - Keywords that do not map to the IPVS table (`ha_suspend`, `omega`, notify scripts,
 //!   checker timing, `quorum_up`...) are not looked at here.
@@ -324,6 +325,17 @@ impl Member {
     }
 }
 
+/// keepalived's quorum and hysteresis of a virtual server: the quorum at most the real
+/// servers' total configured weight, the hysteresis below the quorum. The reader lowers them
+/// the same way except when a MISC_CHECK with `misc_dynamic` or a FILE_CHECK can raise
+/// weights at run time; keepalived lowers the quorum even then, so this does too.
+pub fn effective_quorum(vs: &VirtualServer) -> (u64, u64) {
+    let total: u64 = vs.real_servers.iter().map(|rs| u64::from(rs.weight)).sum();
+    let quorum = u64::from(vs.quorum).min(total);
+    let hysteresis = u64::from(vs.hysteresis).min(quorum.saturating_sub(1));
+    (quorum, hysteresis)
+}
+
 /// The destinations of a virtual server at start (see the module documentation).
 fn members(vs: &VirtualServer, notes: &mut Vec<String>) -> Vec<Member> {
     let mut out: Vec<Member> = Vec::new();
@@ -367,13 +379,18 @@ fn members(vs: &VirtualServer, notes: &mut Vec<String>) -> Vec<Member> {
         l_threshold: 0,
     };
     let same_as_sorry = |m: &Member| m.addr == sorry.ip && m.port == sorry.port;
-    let threshold = u64::from(vs.quorum) + u64::from(vs.hysteresis);
-    if up_weight < threshold {
+    let (quorum, hysteresis) = effective_quorum(vs);
+    // Weight 0 is never quorum, even a quorum of 0: keepalived's hysteresis wraps below a
+    // quorum lowered to 0, so it starts with the quorum down.
+    if up_weight == 0 || up_weight < quorum + hysteresis {
+        let why = if up_weight == 0 {
+            "weigh 0".to_string()
+        } else {
+            format!("weigh {up_weight}, below quorum {quorum} + hysteresis {hysteresis}")
+        };
         notes.push(format!(
-            "virtual server {}: the real servers that start up weigh {up_weight}, below quorum {} + hysteresis {}: the sorry server {} takes the traffic",
+            "virtual server {}: the real servers that start up {why}: the sorry server {} takes the traffic",
             vs.label(),
-            vs.quorum,
-            vs.hysteresis,
             crate::ipvs::diff::dest_label(&sorry.ip, sorry.port.unwrap_or(0))
         ));
         // Real servers that are up leave the pool (weight 0 with inhibit_on_failure).
@@ -807,6 +824,88 @@ mod tests {
             lines(&d)[1..],
             ["+ dest TCP 10.0.0.1:80 -> 10.0.0.99:80 nat weight 1"]
         );
+    }
+
+    #[test]
+    fn real_servers_that_all_weigh_zero_get_the_sorry_server() {
+        // keepalived lowers the quorum to 0, the hysteresis wraps, and it starts with the
+        // quorum down: the sorry server is added and the real servers leave.
+        let d = desired(
+            "virtual_server 10.0.0.1 80 {
+                protocol TCP
+                lvs_method DR
+                sorry_server 10.0.0.99 80
+                real_server 10.0.0.2 80 { weight 0 }
+                real_server 10.0.0.3 80 {
+                    weight 0
+                    inhibit_on_failure
+                }
+            }",
+        );
+        assert_eq!(
+            lines(&d)[1..],
+            [
+                "+ dest TCP 10.0.0.1:80 -> 10.0.0.3:80 dr weight 0",
+                "+ dest TCP 10.0.0.1:80 -> 10.0.0.99:80 dr weight 1",
+            ]
+        );
+        assert_eq!(
+            d.notes,
+            ["virtual server 10.0.0.1:80: the real servers that start up weigh 0: the sorry server 10.0.0.99:80 takes the traffic"]
+        );
+    }
+
+    #[test]
+    fn dynamic_weights_do_not_keep_the_quorum_above_the_total_weight() {
+        // The reader keeps quorum 5 (MISC_CHECK misc_dynamic may raise the weights);
+        // keepalived lowers it to the total weight 2, which the real servers meet at start.
+        for check in [
+            "MISC_CHECK {\n misc_path /bin/true\n misc_dynamic\n }",
+            "FILE_CHECK {\n track_file tf\n }",
+        ] {
+            let d = desired(&format!(
+                "track_file tf {{
+                    file /tmp/tf
+                }}
+                virtual_server 10.0.0.1 80 {{
+                    protocol TCP
+                    lvs_method DR
+                    quorum 5
+                    sorry_server 10.0.0.99 80
+                    real_server 10.0.0.2 80 {{
+                        {check}
+                    }}
+                    real_server 10.0.0.3 80 {{ }}
+                }}"
+            ));
+            assert_eq!(
+                lines(&d)[1..],
+                [
+                    "+ dest TCP 10.0.0.1:80 -> 10.0.0.2:80 dr weight 1",
+                    "+ dest TCP 10.0.0.1:80 -> 10.0.0.3:80 dr weight 1",
+                ],
+                "{check}"
+            );
+        }
+        let parsed = parse_str(
+            "t.conf",
+            "virtual_server 10.0.0.1 80 {
+                protocol TCP
+                quorum 5
+                hysteresis 3
+                real_server 10.0.0.2 80 {
+                    MISC_CHECK {
+                        misc_path /bin/true
+                        misc_dynamic
+                    }
+                }
+                real_server 10.0.0.3 80 { }
+            }",
+        );
+        let vs = &parsed.config.lvs.virtual_servers[0];
+        assert_eq!((vs.quorum, vs.hysteresis), (5, 3));
+        // Lowered to the total weight 2; the hysteresis below it.
+        assert_eq!(effective_quorum(vs), (2, 1));
     }
 
     #[test]
