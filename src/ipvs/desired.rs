@@ -48,11 +48,18 @@ pub struct Desired {
 /// easy to write by mistake: `10.0.0.0/8` is 16 million services).
 pub const MAX_SERVICES: u128 = 65_536;
 
+/// The most destinations (services times their real servers) a configuration may expand
+/// to: a group of many services times many real servers is as easy to write.
+pub const MAX_DESTS: u128 = 1_000_000;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DesiredError {
     /// The configuration expands to more than [`MAX_SERVICES`] services; `what` names the
     /// group entry or virtual server where the limit was crossed.
     TooManyServices { what: String, count: u128 },
+    /// The configuration expands to more than [`MAX_DESTS`] destinations (each service
+    /// counts its real servers); `what` as for `TooManyServices`.
+    TooManyDests { what: String, count: u128 },
 }
 
 impl std::fmt::Display for DesiredError {
@@ -61,6 +68,10 @@ impl std::fmt::Display for DesiredError {
             DesiredError::TooManyServices { what, count } => write!(
                 f,
                 "{what} makes the configuration {count} IPVS services; at most {MAX_SERVICES} are supported"
+            ),
+            DesiredError::TooManyDests { what, count } => write!(
+                f,
+                "{what} makes the configuration {count} IPVS real servers (services times their real servers); at most {MAX_DESTS} are supported"
             ),
         }
     }
@@ -74,7 +85,7 @@ pub fn from_config(config: &Config) -> Result<Desired, DesiredError> {
     let lvs = &config.lvs;
     let mut out = Desired::default();
     let mut seen = std::collections::HashSet::new();
-    let mut total: u128 = 0;
+    let mut total = Totals::default();
     for vs in &lvs.virtual_servers {
         let group = match &vs.service {
             ConfService::Group { name } => {
@@ -85,8 +96,8 @@ pub fn from_config(config: &Config) -> Result<Desired, DesiredError> {
             }
             _ => None,
         };
-        let keys = service_keys(vs, group, &mut total)?;
         let members = members(vs, &mut out.notes);
+        let keys = service_keys(vs, group, members.len(), &mut total)?;
         if vs.persistence.is_none() {
             if let Some(pe) = &vs.persistence_engine {
                 out.notes.push(format!(
@@ -113,11 +124,19 @@ pub fn from_config(config: &Config) -> Result<Desired, DesiredError> {
     Ok(out)
 }
 
-/// The kernel services of a virtual server.
+/// What a configuration expands to so far, counted before each expansion.
+#[derive(Default)]
+struct Totals {
+    services: u128,
+    dests: u128,
+}
+
+/// The kernel services of a virtual server with `dests` destinations each.
 fn service_keys(
     vs: &VirtualServer,
     group: Option<&VirtualServerGroup>,
-    total: &mut u128,
+    dests: usize,
+    total: &mut Totals,
 ) -> Result<Vec<ServiceKey>, DesiredError> {
     let protocol = match vs.protocol {
         Some(ConfProtocol::Udp) => Protocol::Udp,
@@ -127,11 +146,18 @@ fn service_keys(
     };
     let vs_family = vs.family.map(family);
     let mut count = |what: &dyn Fn() -> String, n: u128| {
-        *total = total.saturating_add(n);
-        if *total > MAX_SERVICES {
+        total.services = total.services.saturating_add(n);
+        if total.services > MAX_SERVICES {
             return Err(DesiredError::TooManyServices {
                 what: what(),
-                count: *total,
+                count: total.services,
+            });
+        }
+        total.dests = total.dests.saturating_add(n.saturating_mul(dests as u128));
+        if total.dests > MAX_DESTS {
+            return Err(DesiredError::TooManyDests {
+                what: what(),
+                count: total.dests,
             });
         }
         Ok(())
@@ -694,6 +720,46 @@ mod tests {
             }",
         );
         assert!(from_config(&parsed.config).is_err());
+    }
+
+    #[test]
+    fn services_times_real_servers_are_capped_before_groups_are_expanded() {
+        let reals: String = (2..18)
+            .map(|i| format!("real_server 10.1.1.{i} 80 {{ }}\n"))
+            .collect();
+        // Two groups of 32,768 services with 16 real servers each: the second one crosses
+        // 1,000,000 destinations, though the services stay under their own cap.
+        let parsed = parse_str(
+            "t.conf",
+            &format!(
+                "virtual_server_group a {{
+                    10.0.0.0/17 80
+                }}
+                virtual_server_group b {{
+                    10.2.0.0/17 80
+                }}
+                virtual_server group a {{
+                    protocol TCP
+                    {reals}
+                }}
+                virtual_server group b {{
+                    protocol TCP
+                    {reals}
+                }}"
+            ),
+        );
+        let e = from_config(&parsed.config).unwrap_err();
+        assert_eq!(
+            e,
+            DesiredError::TooManyDests {
+                what: "virtual_server_group b entry 10.2.0.0".into(),
+                count: 1_048_576
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "virtual_server_group b entry 10.2.0.0 makes the configuration 1048576 IPVS real servers (services times their real servers); at most 1000000 are supported"
+        );
     }
 
     const CHECK: &str = "TCP_CHECK { connect_timeout 3 }";
