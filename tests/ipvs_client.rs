@@ -323,21 +323,41 @@ fn kernel_batched_apply_stops_after_the_failing_batch() {
     let dest = |i: usize| Dest::new(IpAddr::from([10, 1, (i >> 8) as u8, i as u8]), 80);
     let mut ops = vec![Op::AddService(Service::new(key))];
     ops.extend((1..2000).map(|i| Op::AddDest(key, dest(i))));
-    // Op 1000 adds op 1's destination again.
+    // Op 1000 adds op 1's destination again, op 1001 op 2's when it is in the same batch.
+    let batch_end = (((1000 / batch) + 1) * batch).min(2000);
+    let second = batch_end > 1001;
     ops[1000] = Op::AddDest(key, dest(1));
+    if second {
+        ops[1001] = Op::AddDest(key, dest(2));
+    }
     let t = Instant::now();
     let e = c.apply(&ops).unwrap_err();
     println!("2000 ops with a failure: {:?}", t.elapsed());
     assert_eq!(e.index, 1000);
     assert_eq!(e.error, IpvsError::Kernel { errno: EEXIST });
-    // The failing batch ran to its end; nothing after it was sent.
-    let batch_end = ((1000 / batch) + 1) * batch;
+    // The failing batch ran to its end, and the error says what became of each op after
+    // the failure in it; nothing after it was sent.
+    assert_eq!(e.after.len(), batch_end - 1001, "batch size {batch}");
+    let made_from = if second {
+        assert_eq!(e.failed_after(), [1001]);
+        assert_eq!(
+            e.after[0],
+            Outcome::Failed(IpvsError::Kernel { errno: EEXIST })
+        );
+        1002
+    } else {
+        1001
+    };
+    assert_eq!(e.made_after(), (made_from..batch_end).collect::<Vec<_>>());
+    assert!(e.unknown_after().is_empty());
     let got = c.dests(&key).unwrap();
-    assert_eq!(got.len(), batch_end.min(2000) - 2, "batch size {batch}");
+    let refused = if second { 2 } else { 1 };
+    assert_eq!(got.len(), batch_end - 1 - refused, "batch size {batch}");
 
     // The same without the failure: all 1999 destinations, read back in a multi-part dump.
     let mut c = fresh();
     ops[1000] = Op::AddDest(key, dest(1000));
+    ops[1001] = Op::AddDest(key, dest(1001));
     let t = Instant::now();
     c.apply(&ops).unwrap();
     let applied = t.elapsed();
@@ -367,6 +387,7 @@ fn kernel_batched_apply_stops_after_the_failing_batch() {
         ])
         .unwrap_err();
     assert_eq!(e.index, 2);
+    assert!(e.after.is_empty());
     assert_eq!(c.dests(&key).unwrap().len(), 1);
     c.set_batch_limit(usize::MAX);
     assert_eq!(c.batch_limit(), batch);
