@@ -10,7 +10,7 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use neli::consts::socket::{Msg, NlFamily};
 use neli::socket::NlSocket;
@@ -21,6 +21,7 @@ use nix::sys::time::TimeVal;
 
 use super::codec;
 use super::frame::{self, Reply};
+use super::reply::{kernel_error, Progress, ReplyReader};
 use super::uapi::*;
 use crate::ipvs::model::*;
 use crate::ipvs::{ApplyError, Ipvs, IpvsError, Outcome};
@@ -140,39 +141,41 @@ impl Client {
     }
 
     /// Sends the one request in the send buffer and hands the payload of every family
-    /// message answering it to `each`, until its ACK, NLMSG_DONE or error. After a decoding
-    /// error the rest of the reply is still read (a dump left half read would make the
-    /// kernel refuse the next one with EBUSY).
+    /// message answering it to `each`, until its ACK, NLMSG_DONE or error. After a failure
+    /// (a bad frame or message, a decoding error, a failed receive) the rest of the reply
+    /// is drained before returning: a dump left half read would make the kernel refuse the
+    /// next one with EBUSY.
     fn exchange(
         &mut self,
         seq: u32,
         mut each: impl FnMut(&[u8]) -> Result<(), IpvsError>,
     ) -> Result<(), IpvsError> {
         self.send()?;
-        let mut failure = None;
+        let mut reply = ReplyReader::new(seq);
+        let mut drain_until = None;
         loop {
-            let n = self.recv()?;
-            for msg in frame::messages(&self.rx[..n]) {
-                let msg = msg?;
-                if msg.seq != seq {
-                    // A late answer to a request abandoned earlier.
-                    continue;
+            let received = if reply.failed() {
+                // The kernel queues a reply's first part inside sendmsg and each next part
+                // of a dump inside the recvmsg that reads the previous one, so all that is
+                // left is already queued: the drain does not wait, and stops at a deadline
+                // in any case.
+                let until = *drain_until.get_or_insert_with(|| Instant::now() + REPLY_TIMEOUT);
+                if Instant::now() >= until {
+                    return Err(reply.into_failure());
                 }
-                match msg.reply()? {
-                    Reply::Data(payload) => {
-                        if failure.is_none() {
-                            failure = each(payload).err();
-                        }
+                self.recv_queued()
+            } else {
+                self.recv()
+            };
+            match received {
+                Ok(n) => {
+                    if let Progress::Finished(result) = reply.datagram(&self.rx[..n], &mut each) {
+                        return result;
                     }
-                    Reply::Ack | Reply::Done(0) => return failure.map_or(Ok(()), Err),
-                    Reply::Error(errno) | Reply::Done(errno) => {
-                        return Err(failure.unwrap_or_else(|| kernel_error(errno)));
-                    }
-                    Reply::Overrun => {
-                        return Err(IpvsError::Io("the kernel reported lost replies".into()))
-                    }
-                    Reply::Ignore => {}
                 }
+                Err(e) if !reply.failed() => reply.fail(e),
+                // Nothing more queued.
+                Err(_) => return Err(reply.into_failure()),
             }
         }
     }
@@ -225,11 +228,21 @@ impl Client {
         }
     }
 
-    /// Receives one datagram into the receive buffer; its length.
+    /// Receives one datagram into the receive buffer, waiting at most [`REPLY_TIMEOUT`];
+    /// its length.
     fn recv(&mut self) -> Result<usize, IpvsError> {
+        self.recv_with(Msg::empty())
+    }
+
+    /// Receives a datagram already queued; an error when none is.
+    fn recv_queued(&mut self) -> Result<usize, IpvsError> {
+        self.recv_with(Msg::DONTWAIT)
+    }
+
+    fn recv_with(&mut self, flags: Msg) -> Result<usize, IpvsError> {
         loop {
             // MSG_TRUNC: the datagram's real length, so truncation is seen, not parsed.
-            match self.sock.recv(&mut self.rx[..], Msg::TRUNC) {
+            match self.sock.recv(&mut self.rx[..], Msg::TRUNC | flags) {
                 Ok((n, _)) if n > self.rx.len() => {
                     return Err(IpvsError::Io(format!(
                         "a reply of {n} bytes did not fit the receive buffer"
@@ -402,14 +415,6 @@ impl Ipvs for Client {
             done += count;
         }
         Ok(())
-    }
-}
-
-/// An errno from the kernel, with the privilege cases kept apart.
-fn kernel_error(errno: i32) -> IpvsError {
-    match errno {
-        libc::EPERM | libc::EACCES => IpvsError::Permission,
-        _ => IpvsError::Kernel { errno },
     }
 }
 
