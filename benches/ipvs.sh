@@ -11,10 +11,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 services=${1:-2000} per=${2:-10} runs=${3:-3}
 
-if ! reason=$(tests/vm/run.sh --setup); then
-    echo "SKIP: the IPVS VM cannot run here: $reason"
-    exit 0
-fi
+# run.sh --setup exits 3 with the reason on stdout when the VM cannot run here (a skip);
+# any other failure is the harness's and fails the bench.
+setup_rc=0
+reason=$(tests/vm/run.sh --setup) || setup_rc=$?
+case $setup_rc in
+    0) ;;
+    3) echo "SKIP: the IPVS VM cannot run here: $reason"; exit 0 ;;
+    *) echo "benches/ipvs.sh: tests/vm/run.sh --setup failed (exit $setup_rc)" >&2; exit 1 ;;
+esac
 cargo build --release -q
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

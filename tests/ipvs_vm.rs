@@ -5,8 +5,9 @@
 mod vm;
 
 use std::panic;
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The ipvsadm script and what ipvsadm 1.31 printed for it on Debian's 6.1 cloud kernel
 /// (stdout and stderr merged).
@@ -176,4 +177,265 @@ fn a_hung_script_times_out_with_a_clear_panic() {
         message.contains("going to sleep"),
         "panic message: {message}"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// run.sh's housekeeping: its run directory, its caller's death, the shared cache.
+
+/// A directory of this test's, standing for the caller's temporary directory; removed on
+/// drop, also when the test fails.
+struct CallerDir(PathBuf);
+
+impl Drop for CallerDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for CallerDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl std::ops::Deref for CallerDir {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+fn caller_dir(name: &str) -> CallerDir {
+    let dir = std::env::temp_dir().join(format!("ha-vm-selftest-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    CallerDir(dir)
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// The run directory run.sh made in `dir` (`ipvs-vm.XXXXXX`), once it exists.
+fn run_dir_in(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|e| {
+        let name = e.file_name();
+        name.to_string_lossy()
+            .starts_with("ipvs-vm.")
+            .then(|| e.path())
+    })
+}
+
+/// Waits up to `limit` for `done`, checking every 50 ms; whether it came.
+fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    done()
+}
+
+/// Whether a process with this pid still runs (a zombie does not).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')))
+        .unwrap_or(false)
+}
+
+/// The processes whose command line mentions `text`.
+fn processes_mentioning(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains(text)
+            && running(entry.file_name().to_string_lossy().parse().unwrap_or(0))
+        {
+            found.push(cmdline);
+        }
+    }
+    found
+}
+
+#[test]
+fn run_sh_removes_its_run_directory_after_a_run_and_a_timeout() {
+    skip_without_vm!();
+    let dir = caller_dir("cleanup");
+    std::fs::write(dir.join("ok.sh"), "echo hi\n").unwrap();
+    std::fs::write(dir.join("hang.sh"), "sleep 1000\n").unwrap();
+    let ok = vm::run_sh()
+        .arg("--caller-dir")
+        .arg(&dir)
+        .arg(dir.join("ok.sh"))
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    assert_eq!(String::from_utf8_lossy(&ok.stdout), "hi\n");
+    assert_eq!(entries(&dir), ["hang.sh", "ok.sh"], "after a run");
+    let hung = vm::run_sh()
+        .arg("--caller-dir")
+        .arg(&dir)
+        .args(["-t", "10"])
+        .arg(dir.join("hang.sh"))
+        .output()
+        .unwrap();
+    assert_eq!(hung.status.code(), Some(124), "{hung:?}");
+    assert_eq!(entries(&dir), ["hang.sh", "ok.sh"], "after a timeout");
+}
+
+/// A test process killed by Ctrl-C leaves run.sh (in its own process group) running: run.sh
+/// must see it, end the VM and remove the caller's directory.
+#[test]
+fn run_sh_ends_the_vm_and_cleans_up_when_its_caller_dies() {
+    skip_without_vm!();
+    let dir = caller_dir("orphan");
+    std::fs::write(dir.join("hang.sh"), "echo booted; sleep 1000\n").unwrap();
+    let run_sh = vm::run_sh();
+    // The caller: a shell that starts run.sh, says its pid, and waits (till it is killed).
+    let mut caller = Command::new("/bin/sh")
+        .args([
+            "-c",
+            r#""$0" --caller-dir "$1" -t 100 "$1/hang.sh" >/dev/null 2>&1 & echo $!; wait"#,
+        ])
+        .arg(run_sh.get_program())
+        .arg(&dir)
+        .envs(run_sh.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(caller.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let harness: u32 = line.trim().parse().unwrap();
+    let booted = wait_for(Duration::from_secs(120), || {
+        run_dir_in(&dir).is_some_and(|r| {
+            std::fs::read_to_string(r.join("stdout")).is_ok_and(|s| s.contains("booted"))
+        })
+    });
+    assert!(
+        booted,
+        "the guest never said it booted: {:?}",
+        entries(&dir)
+    );
+    assert!(!processes_mentioning(&dir.to_string_lossy()).is_empty());
+    caller.kill().unwrap();
+    let _ = caller.wait();
+    let cleaned = wait_for(Duration::from_secs(20), || {
+        !running(harness) && !dir.exists()
+    });
+    let left = processes_mentioning(&dir.to_string_lossy());
+    assert!(
+        cleaned,
+        "run.sh running: {}, left: {:?}",
+        running(harness),
+        entries(&dir)
+    );
+    assert!(left.is_empty(), "still running: {left:#?}");
+}
+
+/// Another run's setup (other inputs) replaces base-*.cpio under the cache lock while this
+/// run is still packing its files: this run must boot from the base it set up.
+#[test]
+fn a_run_keeps_its_base_initramfs_when_another_setup_replaces_it() {
+    skip_without_vm!();
+    let dir = caller_dir("base");
+    std::fs::write(dir.join("ok.sh"), "echo ok\n").unwrap();
+    let ha = Path::new(env!("CARGO_BIN_EXE_ha"));
+    let mut spec = ha.as_os_str().to_owned();
+    spec.push(":/usr/local/bin/ha");
+    // Stripping and packing ha takes a moment: time enough to replace the base under it.
+    let child = vm::run_sh()
+        .arg("--caller-dir")
+        .arg(&dir)
+        .arg(dir.join("ok.sh"))
+        .arg(spec)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // base.list is copied after the base was opened, under the lock.
+    let ready = wait_for(Duration::from_secs(120), || {
+        run_dir_in(&dir).is_some_and(|r| r.join("base.list").exists())
+    });
+    assert!(
+        ready,
+        "no run directory with base.list: {:?}",
+        entries(&dir)
+    );
+    let run = run_dir_in(&dir).unwrap();
+    let cache = vm::cache_dir();
+    let removed = Command::new("flock")
+        .arg(cache.join(".lock"))
+        .args([
+            "sh",
+            "-c",
+            r#"rm -f "$0"/base-*.cpio "$0"/base-*.cpio.list"#,
+        ])
+        .arg(&cache)
+        .status()
+        .unwrap();
+    assert!(removed.success());
+    assert!(
+        !run.join("initrd").exists(),
+        "the run made its initramfs before the base was removed: nothing was tested"
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ok\n");
+}
+
+/// A setup that never ends (held lock) makes the next run fail after IPVS_VM_LOCK_WAIT
+/// (600 s by default) instead of waiting forever.
+#[test]
+fn run_sh_gives_up_on_a_cache_lock_held_too_long() {
+    skip_without_vm!();
+    let dir = caller_dir("lock");
+    let lock = vm::cache_dir().join(".lock");
+    let mut holder = Command::new("flock")
+        .arg(&lock)
+        .args(["sleep", "6"])
+        .spawn()
+        .unwrap();
+    let held = wait_for(Duration::from_secs(5), || {
+        !Command::new("flock")
+            .args(["-n"])
+            .arg(&lock)
+            .arg("true")
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    assert!(held, "the holder never took the lock");
+    let t = Instant::now();
+    let out = vm::run_sh()
+        .env("IPVS_VM_LOCK_WAIT", "1")
+        .arg("--caller-dir")
+        .arg(&dir)
+        .arg("--setup")
+        .output()
+        .unwrap();
+    let waited = t.elapsed();
+    let _ = holder.wait();
+    assert_eq!(out.status.code(), Some(126), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no cache lock"),
+        "{out:?}"
+    );
+    assert!(waited < Duration::from_secs(5), "waited {waited:?}");
 }

@@ -274,10 +274,8 @@ impl Ipvs for Sim {
     }
     fn apply(&mut self, ops: &[Op]) -> Result<(), ApplyError> {
         for (index, op) in ops.iter().enumerate() {
-            self.one(op).map_err(|errno| ApplyError {
-                index,
-                error: IpvsError::Kernel { errno },
-            })?;
+            self.one(op)
+                .map_err(|errno| ApplyError::new(index, IpvsError::Kernel { errno }))?;
         }
         Ok(())
     }

@@ -816,9 +816,10 @@ pub fn edit_dest(d: &mut Dest, o: &DestOptions) -> Result<(), String> {
     if let Some(l) = o.lower {
         d.l_threshold = l;
     }
-    if d.u_threshold != 0 && d.l_threshold >= d.u_threshold {
+    // The kernel's rule (ERANGE): lower <= upper, even when upper is 0 (no limit).
+    if d.l_threshold > d.u_threshold {
         return Err(format!(
-            "the lower threshold ({}) must be below the upper one ({})",
+            "the lower threshold ({}) is above the upper one ({})",
             d.l_threshold, d.u_threshold
         ));
     }
@@ -1831,7 +1832,8 @@ fn apply(a: &ApplyArgs) -> Result<Exit, CliError> {
     Ok(Exit::Ok)
 }
 
-/// A batch stopped part way: which change failed, why, and what already took effect.
+/// A batch stopped part way: which change failed, why, and what took effect: every change
+/// before it, and those after it that the kernel ran in the same batch.
 fn apply_error(what: &str, e: &ApplyError, steps: &[Step]) -> CliError {
     let step = steps.get(e.index);
     let mut err = ipvs_error(what, &e.error, step.map(|s| &s.op));
@@ -1844,11 +1846,54 @@ fn apply_error(what: &str, e: &ApplyError, steps: &[Step]) -> CliError {
             err.why
         );
     }
-    let done = match e.index {
-        0 => "no change was made".to_string(),
-        1 => "the change before it was made".to_string(),
-        n => format!("the {n} changes before it were made"),
+    let made_after = e.made_after();
+    let unknown_after = e.unknown_after();
+    let mut said = Vec::new();
+    if e.index == 0 && made_after.is_empty() && unknown_after.is_empty() {
+        said.push("no change was made".to_string());
+    } else if e.index == 1 {
+        said.push("the change before it was made".to_string());
+    } else if e.index > 1 {
+        said.push(format!("the {} changes before it were made", e.index));
+    }
+    // Change numbers count from 1, as in `change N of M`.
+    let numbered = |indices: &[usize]| -> (String, bool) {
+        let ones: Vec<usize> = indices.iter().map(|i| i + 1).collect();
+        (number_ranges(&ones), ones.len() > 1)
     };
+    if !made_after.is_empty() {
+        let (list, many) = numbered(&made_after);
+        said.push(format!(
+            "{} {list} after it {} made too (sent in the same batch)",
+            if many { "changes" } else { "change" },
+            if many { "were" } else { "was" }
+        ));
+    }
+    let failed_after = e.failed_after();
+    if !failed_after.is_empty() {
+        let (list, many) = numbered(&failed_after);
+        said.push(format!(
+            "{} {list} failed too",
+            if many { "changes" } else { "change" }
+        ));
+    }
+    if !unknown_after.is_empty() {
+        let (list, many) = numbered(&unknown_after);
+        said.push(format!(
+            "{} {list} may or may not have been made (no answer from the kernel)",
+            if many { "changes" } else { "change" }
+        ));
+    }
+    let sent_end = e.index + 1 + e.after.len();
+    if !e.after.is_empty() && sent_end < steps.len() {
+        let (list, many) = numbered(&(sent_end..steps.len()).collect::<Vec<_>>());
+        said.push(if many {
+            format!("changes {list} were not made")
+        } else {
+            format!("change {list} was not made")
+        });
+    }
+    let done = said.join("; ");
     let hint = match err.hint.take() {
         Some(h) => format!("{done}; {h}"),
         None => format!("{done}; run apply again once the cause is fixed"),
@@ -1856,9 +1901,30 @@ fn apply_error(what: &str, e: &ApplyError, steps: &[Step]) -> CliError {
     err.with_hint(hint)
 }
 
+/// Sorted numbers as ranges: `3-5, 8`.
+fn number_ranges(numbers: &[usize]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while let Some(&first) = numbers.get(i) {
+        let mut last = first;
+        while numbers.get(i + 1) == Some(&(last + 1)) {
+            last += 1;
+            i += 1;
+        }
+        out.push(if first == last {
+            first.to_string()
+        } else {
+            format!("{first}-{last}")
+        });
+        i += 1;
+    }
+    out.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ipvs::Outcome;
     use nix::libc;
 
     fn ep(s: &str) -> Endpoint {
@@ -2254,15 +2320,25 @@ mod tests {
             (
                 dopts(|o| {
                     o.upper = Some(10);
-                    o.lower = Some(10)
+                    o.lower = Some(11)
                 }),
-                "must be below",
+                "the lower threshold (11) is above the upper one (10)",
+            ),
+            (
+                dopts(|o| o.lower = Some(1)),
+                "the lower threshold (1) is above the upper one (0)",
             ),
         ] {
             let e = new_dest(&key, &ep("10.0.0.2"), &o).unwrap_err();
             assert!(e.contains(says), "{o:?}: {e}");
         }
         // Other families only through a tunnel.
+        // The kernel takes lower == upper.
+        let equal = dopts(|o| {
+            o.upper = Some(10);
+            o.lower = Some(10)
+        });
+        assert!(new_dest(&key, &ep("10.0.0.2"), &equal).is_ok());
         assert!(new_dest(&key, &ep("fd00::2"), &DestOptions::default())
             .unwrap_err()
             .contains("address family"));
@@ -2398,18 +2474,86 @@ mod tests {
         let steps = diff::plan(&t, &[]);
         let e = apply_error(
             "ipvs apply",
-            &ApplyError {
-                index: 2,
-                error: IpvsError::Kernel {
+            &ApplyError::new(
+                2,
+                IpvsError::Kernel {
                     errno: libc::EEXIST,
                 },
-            },
+            ),
             &steps,
         );
         assert_eq!(
             e.to_string(),
             "ha: ipvs apply: change 3 of 6 (+ dest TCP 10.0.0.1:80 -> 10.0.0.3:8080 nat weight 1 upper 100 lower 10): real server 10.0.0.3:8080 already exists in service TCP 10.0.0.1:80\n  hint: the 2 changes before it were made; change it with `ha ipvs edit dest`"
         );
+        let e = apply_error(
+            "ipvs apply",
+            &ApplyError::new(0, IpvsError::Permission),
+            &steps,
+        );
+        assert!(e.to_string().contains("hint: no change was made; "), "{e}");
+    }
+
+    #[test]
+    fn a_batch_failure_says_which_changes_after_it_were_made() {
+        let t = sample_table();
+        let steps = diff::plan(&t, &[]);
+        assert_eq!(steps.len(), 6);
+        let eexist = IpvsError::Kernel {
+            errno: libc::EEXIST,
+        };
+        // The kernel ran the rest of the batch: 3 made, 4 refused, 5 made; 6 not sent.
+        let e = apply_error(
+            "ipvs apply",
+            &ApplyError {
+                index: 1,
+                error: eexist.clone(),
+                after: vec![
+                    Outcome::Made,
+                    Outcome::Failed(eexist.clone()),
+                    Outcome::Made,
+                ],
+            },
+            &steps,
+        );
+        let shown = e.to_string();
+        assert!(
+            shown.starts_with("ha: ipvs apply: change 2 of 6 ("),
+            "{shown}"
+        );
+        assert!(
+            shown.ends_with("\n  hint: the change before it was made; changes 3, 5 after it were made too (sent in the same batch); change 4 failed too; change 6 was not made; change it with `ha ipvs edit dest`"),
+            "{shown}"
+        );
+        // The first one failed, the rest of the batch ran; an answer went missing.
+        let e = apply_error(
+            "ipvs apply",
+            &ApplyError {
+                index: 0,
+                error: eexist,
+                after: vec![
+                    Outcome::Made,
+                    Outcome::Made,
+                    Outcome::Made,
+                    Outcome::Unknown,
+                    Outcome::Unknown,
+                ],
+            },
+            &steps,
+        );
+        let hint = e.to_string();
+        let hint = hint.split("hint: ").nth(1).unwrap_or_default();
+        assert_eq!(
+            hint,
+            "changes 2-4 after it were made too (sent in the same batch); changes 5-6 may or may not have been made (no answer from the kernel); change it with `ha ipvs edit service`"
+        );
+    }
+
+    #[test]
+    fn number_ranges_join_runs() {
+        assert_eq!(number_ranges(&[]), "");
+        assert_eq!(number_ranges(&[4]), "4");
+        assert_eq!(number_ranges(&[2, 3, 4, 7, 9, 10]), "2-4, 7, 9-10");
     }
 
     #[test]

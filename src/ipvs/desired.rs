@@ -9,10 +9,11 @@
 //!   thresholds, except those that start down: a real server with an `alpha` checker starts
 //!   failed (keepalived runs no check first), so it is left out, or kept with weight 0 when
 //!   `inhibit_on_failure` is set. A real server without checkers is always up.
-//! - The sorry server is in the table only when the real servers that start up weigh less
-//!   than `quorum + hysteresis`: then it is added (weight 1) and the real servers that are up
-//!   are taken out (or set to weight 0 with `inhibit_on_failure`). With
-//!   `sorry_server_inhibit` and the quorum met, it is there with weight 0.
+//! - The sorry server is in the table only when the real servers that start up weigh 0 or
+//!   less than `quorum + hysteresis`: then it is added (weight 1) and the real servers that
+//!   are up are taken out (or set to weight 0 with `inhibit_on_failure`). With
+//!   `sorry_server_inhibit` and the quorum met, it is there with weight 0. The quorum is at
+//!   most the real servers' total configured weight, also with dynamic weights ([`effective_quorum`]).
 //! - FILE_CHECK and MISC_CHECK results are not known before they run; they count as up.
 //! - Keywords that do not map to the IPVS table (`ha_suspend`, `omega`, notify scripts,
 //!   checker timing, `quorum_up`...) are not looked at here.
@@ -47,11 +48,18 @@ pub struct Desired {
 /// easy to write by mistake: `10.0.0.0/8` is 16 million services).
 pub const MAX_SERVICES: u128 = 65_536;
 
+/// The most destinations (services times their real servers) a configuration may expand
+/// to: a group of many services times many real servers is as easy to write.
+pub const MAX_DESTS: u128 = 1_000_000;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DesiredError {
     /// The configuration expands to more than [`MAX_SERVICES`] services; `what` names the
     /// group entry or virtual server where the limit was crossed.
     TooManyServices { what: String, count: u128 },
+    /// The configuration expands to more than [`MAX_DESTS`] destinations (each service
+    /// counts its real servers); `what` as for `TooManyServices`.
+    TooManyDests { what: String, count: u128 },
 }
 
 impl std::fmt::Display for DesiredError {
@@ -60,6 +68,10 @@ impl std::fmt::Display for DesiredError {
             DesiredError::TooManyServices { what, count } => write!(
                 f,
                 "{what} makes the configuration {count} IPVS services; at most {MAX_SERVICES} are supported"
+            ),
+            DesiredError::TooManyDests { what, count } => write!(
+                f,
+                "{what} makes the configuration {count} IPVS real servers (services times their real servers); at most {MAX_DESTS} are supported"
             ),
         }
     }
@@ -73,7 +85,7 @@ pub fn from_config(config: &Config) -> Result<Desired, DesiredError> {
     let lvs = &config.lvs;
     let mut out = Desired::default();
     let mut seen = std::collections::HashSet::new();
-    let mut total: u128 = 0;
+    let mut total = Totals::default();
     for vs in &lvs.virtual_servers {
         let group = match &vs.service {
             ConfService::Group { name } => {
@@ -84,8 +96,8 @@ pub fn from_config(config: &Config) -> Result<Desired, DesiredError> {
             }
             _ => None,
         };
-        let keys = service_keys(vs, group, &mut total)?;
         let members = members(vs, &mut out.notes);
+        let keys = service_keys(vs, group, members.len(), &mut total)?;
         if vs.persistence.is_none() {
             if let Some(pe) = &vs.persistence_engine {
                 out.notes.push(format!(
@@ -112,11 +124,19 @@ pub fn from_config(config: &Config) -> Result<Desired, DesiredError> {
     Ok(out)
 }
 
-/// The kernel services of a virtual server.
+/// What a configuration expands to so far, counted before each expansion.
+#[derive(Default)]
+struct Totals {
+    services: u128,
+    dests: u128,
+}
+
+/// The kernel services of a virtual server with `dests` destinations each.
 fn service_keys(
     vs: &VirtualServer,
     group: Option<&VirtualServerGroup>,
-    total: &mut u128,
+    dests: usize,
+    total: &mut Totals,
 ) -> Result<Vec<ServiceKey>, DesiredError> {
     let protocol = match vs.protocol {
         Some(ConfProtocol::Udp) => Protocol::Udp,
@@ -126,11 +146,18 @@ fn service_keys(
     };
     let vs_family = vs.family.map(family);
     let mut count = |what: &dyn Fn() -> String, n: u128| {
-        *total = total.saturating_add(n);
-        if *total > MAX_SERVICES {
+        total.services = total.services.saturating_add(n);
+        if total.services > MAX_SERVICES {
             return Err(DesiredError::TooManyServices {
                 what: what(),
-                count: *total,
+                count: total.services,
+            });
+        }
+        total.dests = total.dests.saturating_add(n.saturating_mul(dests as u128));
+        if total.dests > MAX_DESTS {
+            return Err(DesiredError::TooManyDests {
+                what: what(),
+                count: total.dests,
             });
         }
         Ok(())
@@ -324,6 +351,17 @@ impl Member {
     }
 }
 
+/// keepalived's quorum and hysteresis of a virtual server: the quorum at most the real
+/// servers' total configured weight, the hysteresis below the quorum. The reader lowers them
+/// the same way except when a MISC_CHECK with `misc_dynamic` or a FILE_CHECK can raise
+/// weights at run time; keepalived lowers the quorum even then, so this does too.
+pub fn effective_quorum(vs: &VirtualServer) -> (u64, u64) {
+    let total: u64 = vs.real_servers.iter().map(|rs| u64::from(rs.weight)).sum();
+    let quorum = u64::from(vs.quorum).min(total);
+    let hysteresis = u64::from(vs.hysteresis).min(quorum.saturating_sub(1));
+    (quorum, hysteresis)
+}
+
 /// The destinations of a virtual server at start (see the module documentation).
 fn members(vs: &VirtualServer, notes: &mut Vec<String>) -> Vec<Member> {
     let mut out: Vec<Member> = Vec::new();
@@ -367,13 +405,18 @@ fn members(vs: &VirtualServer, notes: &mut Vec<String>) -> Vec<Member> {
         l_threshold: 0,
     };
     let same_as_sorry = |m: &Member| m.addr == sorry.ip && m.port == sorry.port;
-    let threshold = u64::from(vs.quorum) + u64::from(vs.hysteresis);
-    if up_weight < threshold {
+    let (quorum, hysteresis) = effective_quorum(vs);
+    // Weight 0 is never quorum, even a quorum of 0: keepalived's hysteresis wraps below a
+    // quorum lowered to 0, so it starts with the quorum down.
+    if up_weight == 0 || up_weight < quorum + hysteresis {
+        let why = if up_weight == 0 {
+            "weigh 0".to_string()
+        } else {
+            format!("weigh {up_weight}, below quorum {quorum} + hysteresis {hysteresis}")
+        };
         notes.push(format!(
-            "virtual server {}: the real servers that start up weigh {up_weight}, below quorum {} + hysteresis {}: the sorry server {} takes the traffic",
+            "virtual server {}: the real servers that start up {why}: the sorry server {} takes the traffic",
             vs.label(),
-            vs.quorum,
-            vs.hysteresis,
             crate::ipvs::diff::dest_label(&sorry.ip, sorry.port.unwrap_or(0))
         ));
         // Real servers that are up leave the pool (weight 0 with inhibit_on_failure).
@@ -679,6 +722,46 @@ mod tests {
         assert!(from_config(&parsed.config).is_err());
     }
 
+    #[test]
+    fn services_times_real_servers_are_capped_before_groups_are_expanded() {
+        let reals: String = (2..18)
+            .map(|i| format!("real_server 10.1.1.{i} 80 {{ }}\n"))
+            .collect();
+        // Two groups of 32,768 services with 16 real servers each: the second one crosses
+        // 1,000,000 destinations, though the services stay under their own cap.
+        let parsed = parse_str(
+            "t.conf",
+            &format!(
+                "virtual_server_group a {{
+                    10.0.0.0/17 80
+                }}
+                virtual_server_group b {{
+                    10.2.0.0/17 80
+                }}
+                virtual_server group a {{
+                    protocol TCP
+                    {reals}
+                }}
+                virtual_server group b {{
+                    protocol TCP
+                    {reals}
+                }}"
+            ),
+        );
+        let e = from_config(&parsed.config).unwrap_err();
+        assert_eq!(
+            e,
+            DesiredError::TooManyDests {
+                what: "virtual_server_group b entry 10.2.0.0".into(),
+                count: 1_048_576
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "virtual_server_group b entry 10.2.0.0 makes the configuration 1048576 IPVS real servers (services times their real servers); at most 1000000 are supported"
+        );
+    }
+
     const CHECK: &str = "TCP_CHECK { connect_timeout 3 }";
 
     #[test]
@@ -807,6 +890,88 @@ mod tests {
             lines(&d)[1..],
             ["+ dest TCP 10.0.0.1:80 -> 10.0.0.99:80 nat weight 1"]
         );
+    }
+
+    #[test]
+    fn real_servers_that_all_weigh_zero_get_the_sorry_server() {
+        // keepalived lowers the quorum to 0, the hysteresis wraps, and it starts with the
+        // quorum down: the sorry server is added and the real servers leave.
+        let d = desired(
+            "virtual_server 10.0.0.1 80 {
+                protocol TCP
+                lvs_method DR
+                sorry_server 10.0.0.99 80
+                real_server 10.0.0.2 80 { weight 0 }
+                real_server 10.0.0.3 80 {
+                    weight 0
+                    inhibit_on_failure
+                }
+            }",
+        );
+        assert_eq!(
+            lines(&d)[1..],
+            [
+                "+ dest TCP 10.0.0.1:80 -> 10.0.0.3:80 dr weight 0",
+                "+ dest TCP 10.0.0.1:80 -> 10.0.0.99:80 dr weight 1",
+            ]
+        );
+        assert_eq!(
+            d.notes,
+            ["virtual server 10.0.0.1:80: the real servers that start up weigh 0: the sorry server 10.0.0.99:80 takes the traffic"]
+        );
+    }
+
+    #[test]
+    fn dynamic_weights_do_not_keep_the_quorum_above_the_total_weight() {
+        // The reader keeps quorum 5 (MISC_CHECK misc_dynamic may raise the weights);
+        // keepalived lowers it to the total weight 2, which the real servers meet at start.
+        for check in [
+            "MISC_CHECK {\n misc_path /bin/true\n misc_dynamic\n }",
+            "FILE_CHECK {\n track_file tf\n }",
+        ] {
+            let d = desired(&format!(
+                "track_file tf {{
+                    file /tmp/tf
+                }}
+                virtual_server 10.0.0.1 80 {{
+                    protocol TCP
+                    lvs_method DR
+                    quorum 5
+                    sorry_server 10.0.0.99 80
+                    real_server 10.0.0.2 80 {{
+                        {check}
+                    }}
+                    real_server 10.0.0.3 80 {{ }}
+                }}"
+            ));
+            assert_eq!(
+                lines(&d)[1..],
+                [
+                    "+ dest TCP 10.0.0.1:80 -> 10.0.0.2:80 dr weight 1",
+                    "+ dest TCP 10.0.0.1:80 -> 10.0.0.3:80 dr weight 1",
+                ],
+                "{check}"
+            );
+        }
+        let parsed = parse_str(
+            "t.conf",
+            "virtual_server 10.0.0.1 80 {
+                protocol TCP
+                quorum 5
+                hysteresis 3
+                real_server 10.0.0.2 80 {
+                    MISC_CHECK {
+                        misc_path /bin/true
+                        misc_dynamic
+                    }
+                }
+                real_server 10.0.0.3 80 { }
+            }",
+        );
+        let vs = &parsed.config.lvs.virtual_servers[0];
+        assert_eq!((vs.quorum, vs.hysteresis), (5, 3));
+        // Lowered to the total weight 2; the hysteresis below it.
+        assert_eq!(effective_quorum(vs), (2, 1));
     }
 
     #[test]

@@ -44,17 +44,80 @@ impl fmt::Display for IpvsError {
 
 impl std::error::Error for IpvsError {}
 
-/// A batch of operations stopped at `index` (ops before it took effect; the netlink client
-/// may also have attempted ops after it in the same `sendmsg`: see [`netlink::Client`]).
+/// A batch of operations stopped at `index`: the ops before it took effect, `error` is why
+/// this one did not. The netlink client sends many ops per datagram and the kernel runs all
+/// of them even after one failed, so ops after `index` may have been run too: `after` says
+/// what became of each one sent with it (ops `index + 1`, `index + 2`, ... in order). Ops
+/// past those were not sent. See [`netlink::Client`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplyError {
     pub index: usize,
     pub error: IpvsError,
+    pub after: Vec<Outcome>,
+}
+
+/// What became of an op sent after a failing one in the same batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It took effect.
+    Made,
+    /// The kernel refused it too.
+    Failed(IpvsError),
+    /// No answer came (the receive failed first): it may or may not have taken effect.
+    Unknown,
+}
+
+impl ApplyError {
+    /// A failure with nothing after it sent.
+    pub fn new(index: usize, error: IpvsError) -> ApplyError {
+        ApplyError {
+            index,
+            error,
+            after: Vec::new(),
+        }
+    }
+
+    /// The indices (into the applied ops) of the ops after `index` that took effect.
+    pub fn made_after(&self) -> Vec<usize> {
+        self.indices_after(|o| *o == Outcome::Made)
+    }
+
+    /// The indices of the ops after `index` that failed too.
+    pub fn failed_after(&self) -> Vec<usize> {
+        self.indices_after(|o| matches!(o, Outcome::Failed(_)))
+    }
+
+    /// The indices of the ops after `index` that went unanswered.
+    pub fn unknown_after(&self) -> Vec<usize> {
+        self.indices_after(|o| *o == Outcome::Unknown)
+    }
+
+    fn indices_after(&self, which: impl Fn(&Outcome) -> bool) -> Vec<usize> {
+        let first = self.index + 1;
+        self.after
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| which(o))
+            .map(|(i, _)| first + i)
+            .collect()
+    }
 }
 
 impl fmt::Display for ApplyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "operation {}: {}", self.index + 1, self.error)
+        write!(f, "operation {}: {}", self.index + 1, self.error)?;
+        if !self.after.is_empty() {
+            let count = |o: fn(&Outcome) -> bool| self.after.iter().filter(|a| o(a)).count();
+            write!(
+                f,
+                " (of the {} sent after it: {} made, {} failed, {} unanswered)",
+                self.after.len(),
+                count(|o| *o == Outcome::Made),
+                count(|o| matches!(o, Outcome::Failed(_))),
+                count(|o| *o == Outcome::Unknown)
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -72,6 +135,6 @@ pub trait Ipvs {
     fn timeouts(&mut self) -> Result<Timeouts, IpvsError>;
     fn daemons(&mut self) -> Result<Vec<SyncDaemon>, IpvsError>;
     /// Applies the operations in order, batched where the protocol allows; stops at the
-    /// first failure.
+    /// first failure (sends nothing after the batch it is in; see [`ApplyError`]).
     fn apply(&mut self, ops: &[Op]) -> Result<(), ApplyError>;
 }

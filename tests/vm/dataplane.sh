@@ -87,12 +87,36 @@ for vip in 10.0.9.10 10.0.9.20; do
     done
 done
 
-# --- counters: the kernel's estimator copies them every 2 s; wait until both services
-# show their 4 connections (at most ~10 s)
+# --- counters: the kernel's estimator copies them every 2 s, and a connection's last
+# packets may come after the copy that counted it. Whether they show what the test asserts:
+# two services of 4 connections, 2 per real server with packets and bytes in, NAT replies
+# counted, and each service the sum of its real servers.
+counters_settled() {
+    ipvsadm -Ln --stats | awk '
+        function close_service() {
+            for (i = 3; i <= 7; i++) if (svc != "" && sum[i] != total[i]) bad = 1
+        }
+        $1 == "TCP" {
+            close_service(); svc = $2; services++
+            for (i = 3; i <= 7; i++) { total[i] = $i; sum[i] = 0 }
+            if ($3 != 4 || (svc == "10.0.9.10:80" && $5 == 0)) bad = 1
+        }
+        $1 == "->" && svc != "" {
+            for (i = 3; i <= 7; i++) sum[i] += $i
+            if ($3 != 2 || $4 == 0 || $6 == 0) bad = 1
+        }
+        END { close_service(); exit (bad || services != 2) }'
+}
+# No limit of its own: the VM's timeout is the backstop, and every 10 s the counters go to
+# stderr, whose tail a timeout shows.
 read -r t0 _ < /proc/uptime
-for _ in $(seq 1 40); do
-    conns=$(ipvsadm -Ln --stats | awk '$1 == "TCP" { printf "%s ", $3 }')
-    [ "$conns" = "4 4 " ] && break
+tries=0
+until counters_settled; do
+    tries=$((tries + 1))
+    if [ $((tries % 40)) = 0 ]; then
+        echo "still waiting for the counters:" >&2
+        ipvsadm -Ln --stats >&2
+    fi
     sleep 0.25
 done
 read -r t1 _ < /proc/uptime

@@ -80,7 +80,7 @@ pub fn run_with_timeout(script: &str, files: &[(&Path, &str)], timeout: Duration
     let log = dir.0.join("harness.log");
     write(&script_path, script);
 
-    let mut cmd = harness();
+    let mut cmd = harness(&dir);
     cmd.arg("-t")
         .arg(timeout.as_secs().max(1).to_string())
         .arg("-o")
@@ -148,6 +148,50 @@ pub fn section<'a>(out: &'a str, name: &str) -> &'a str {
     rest.find("\n@@ ").map_or(rest, |end| &rest[..=end])
 }
 
+/// Why this host's kernel may have IPVS, or None when it really has none: IPVS in use
+/// (/proc/net/ip_vs), or an ip_vs module that opening the client would load (the family
+/// lookup makes the kernel run modprobe), found by `modinfo ip_vs` or as an ip_vs.ko* file
+/// under /lib/modules/$(uname -r).
+pub fn host_may_have_ipvs() -> Option<String> {
+    if Path::new("/proc/net/ip_vs").exists() {
+        return Some("this kernel has IPVS".into());
+    }
+    let modinfo = Command::new("modinfo")
+        .args(["-F", "filename", "ip_vs"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if modinfo.is_ok_and(|s| s.success()) {
+        return Some(
+            "`modinfo ip_vs` finds the module, which opening the client would load".into(),
+        );
+    }
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let modules = Path::new("/lib/modules").join(release.trim());
+    find_file(&modules, &|name| name.starts_with("ip_vs.ko")).map(|path| {
+        format!(
+            "{} exists, which opening the client would load",
+            path.display()
+        )
+    })
+}
+
+/// The first file under `dir` (recursively) whose name `matches`.
+fn find_file(dir: &Path, matches: &dyn Fn(&str) -> bool) -> Option<PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let kind = entry.file_type().ok()?;
+        if kind.is_dir() {
+            if let Some(found) = find_file(&path, matches) {
+                return Some(found);
+            }
+        } else if entry.file_name().to_str().is_some_and(matches) {
+            return Some(path);
+        }
+    }
+    None
+}
+
 fn default_timeout() -> Duration {
     std::env::var("IPVS_VM_TIMEOUT")
         .ok()
@@ -169,7 +213,7 @@ fn find_skip_reason() -> Result<Option<String>, String> {
     let open = |p: &Path| {
         fs::File::create(p).map_err(|e| format!("vm: cannot create {}: {e}", p.display()))
     };
-    let mut cmd = harness();
+    let mut cmd = harness(&dir);
     cmd.arg("--setup").stdout(open(&out)?).stderr(open(&log)?);
     let status = wait_limited(cmd, SETUP_LIMIT, "tests/vm/run.sh --setup");
     let reason = fs::read_to_string(&out).unwrap_or_default();
@@ -190,17 +234,27 @@ fn find_skip_reason() -> Result<Option<String>, String> {
     }
 }
 
-fn harness() -> Command {
+/// tests/vm/run.sh with this crate's cache, stdin /dev/null: for tests of the harness.
+pub fn run_sh() -> Command {
     let mut cmd = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vm/run.sh"));
     cmd.env("IPVS_VM_CACHE", cache_dir()).stdin(Stdio::null());
+    cmd
+}
+
+/// run.sh for a run whose files are in `dir`.
+fn harness(dir: &RunDir) -> Command {
+    let mut cmd = run_sh();
     // Its own process group, so that a runaway harness can be ended with all it started.
-    cmd.process_group(0);
+    // Then a Ctrl-C on cargo test ends this process but not run.sh: run.sh watches for that
+    // itself, ends the VM and removes `dir` (which holds its own run directory), since this
+    // process, killed, cannot.
+    cmd.process_group(0).arg("--caller-dir").arg(&dir.0);
     cmd
 }
 
 /// `$IPVS_VM_CACHE`, else `ipvs-vm-cache` in the cargo target directory this test binary was
 /// built in (`<target>/<profile>/deps/<test>`), which `cargo clean` clears with the rest.
-fn cache_dir() -> PathBuf {
+pub fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("IPVS_VM_CACHE") {
         return dir.into();
     }

@@ -3,7 +3,7 @@
 # (Debian bookworm's cloud kernel, software-emulated, ~3 s a run). tests/vm/mod.rs drives it
 # for the integration tests; developers and benches/ipvs.sh call it directly.
 #
-#   tests/vm/run.sh [-v] [-k] [-t SECS] [-o DIR] SCRIPT [HOST_FILE[:GUEST_PATH]]... [-- ARGS...]
+#   tests/vm/run.sh [-v] [-k] [-t SECS] [-o DIR] [--caller-dir DIR] SCRIPT [HOST_FILE[:GUEST_PATH]]... [-- ARGS...]
 #   tests/vm/run.sh --setup        # only prepare the cache; exit 3 + one line: cannot run here
 #
 # SCRIPT runs as root in the guest with /bin/sh (dash, not -e), cwd /root, stdin /dev/null,
@@ -16,6 +16,10 @@
 #            DIR/stdout, DIR/stderr, DIR/status instead of printing them
 #   -t SECS  kill the VM after SECS (default $IPVS_VM_TIMEOUT or 120)
 #   -v       copy the kernel console to stderr as it comes;  -k  keep the run directory
+#   --caller-dir DIR  the caller's temporary directory: the run directory goes inside it,
+#            and when the caller dies before this run ends (Ctrl-C on cargo test ends the
+#            test, not this script, which runs in a process group of its own) it is removed
+# When its caller dies this script ends too (the VM with it): a watcher checks every second.
 # Exit: the guest script's status; 124 VM timed out; 125 guest died without a status;
 # 126 host-side error; 3 (--setup) the VM cannot run here, the reason on stdout.
 #
@@ -24,7 +28,8 @@
 # The first run needs apt package lists (`apt-get update`) and ~45 MB of downloads.
 # Environment: IPVS_VM_CACHE, IPVS_VM_TIMEOUT, IPVS_VM_MEM (256M), IPVS_VM_SMP (1),
 # IPVS_VM_JOBS (VMs at once on this machine, default nproc), IPVS_VM_APPEND (kernel args),
-# IPVS_VM_KERNEL_PKG (default: what linux-image-cloud-amd64 depends on, pinned at first use).
+# IPVS_VM_KERNEL_PKG (default: what linux-image-cloud-amd64 depends on, pinned at first use),
+# IPVS_VM_LOCK_WAIT (seconds to wait for another run's setup, default 600).
 # Facts behind the choices: /work/shared/tools/ipvs-vm/NOTES.md and docs/DECISIONS.md.
 set -euo pipefail
 
@@ -33,13 +38,14 @@ cannot_run() { echo "$*"; exit 3; }   # an environment that cannot run the VM: t
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SELF=$HERE/$(basename "$0")
-VERBOSE=0 KEEP=0 SETUP_ONLY=0 OUT='' TIMEOUT=${IPVS_VM_TIMEOUT:-120}
+VERBOSE=0 KEEP=0 SETUP_ONLY=0 OUT='' TIMEOUT=${IPVS_VM_TIMEOUT:-120} CALLER_DIR=''
 while [ $# -gt 0 ]; do
     case "$1" in
         -v) VERBOSE=1 ;;
         -k) KEEP=1 ;;
         -t) TIMEOUT=${2:?-t needs seconds}; shift ;;
         -o) OUT=${2:?-o needs a directory}; shift ;;
+        --caller-dir) CALLER_DIR=${2:?--caller-dir needs a directory}; shift ;;
         --setup) SETUP_ONLY=1 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$SELF" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         --) shift; break ;;
@@ -58,6 +64,55 @@ while [ $# -gt 0 ]; do
     if [ "$1" = -- ]; then shift; ARGS=("$@"); break; fi
     FILES+=("$1"); shift
 done
+case "$CALLER_DIR" in ''|/?*) ;; *) die "--caller-dir must be absolute: $CALLER_DIR" ;; esac
+[ -z "$CALLER_DIR" ] || [ -d "$CALLER_DIR" ] || die "no such directory: $CALLER_DIR"
+
+# Whether the process that started this script is still its parent (a dead one's children
+# go to init or a subreaper).
+CALLER=$PPID
+caller_alive() {
+    local stat ppid
+    { read -r stat < /proc/$$/stat; } 2>/dev/null || return 1
+    read -r _ ppid _ <<<"${stat##*) }"
+    [ "$ppid" = "$CALLER" ]
+}
+# Everything this script may leave running or lying around, ended on every exit.
+RUN='' QPID='' TPID='' BG='' WATCHER=''
+cleanup() {
+    set +e   # a failing kill (that process ended already) must not change the exit status
+    [ -n "$WATCHER" ] && kill "$WATCHER" 2>/dev/null
+    [ -n "$BG" ] && kill "$BG" 2>/dev/null
+    [ -n "$QPID" ] && kill "$QPID" 2>/dev/null
+    [ -n "$TPID" ] && kill "$TPID" 2>/dev/null
+    if [ -n "$RUN" ]; then
+        if [ $KEEP = 1 ]; then echo "ipvs-vm: kept $RUN" >&2; else rm -rf "$RUN"; fi
+    fi
+    # A caller that died first cannot remove its own directory.
+    if [ -n "$CALLER_DIR" ] && [ $KEEP = 0 ] && ! caller_alive; then rm -rf "$CALLER_DIR"; fi
+    return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# The watcher: TERM to this script once its caller is gone. Its output goes nowhere, so that
+# it never holds a pipe the caller reads to its end.
+watch_caller() {
+    while sleep 1; do
+        caller_alive && continue
+        kill -TERM $$ 2>/dev/null
+        return 0
+    done
+}
+watch_caller </dev/null >/dev/null 2>&1 &
+WATCHER=$!
+# Runs a long command in the background and waits for it, so that a TERM (the watcher's or
+# the caller's) ends this script at once; its exit status.
+bg_wait() {
+    local rc=0
+    "$@" & BG=$!
+    wait "$BG" || rc=$?
+    BG=''
+    return $rc
+}
 
 for tool in apt-get apt-cache dpkg-deb flock timeout ldd md5sum; do
     command -v $tool >/dev/null || cannot_run "no $tool on this host (the VM packages come from Debian's apt)"
@@ -90,19 +145,28 @@ TOOL_PKGS="lz4 liblz4-1"
 GUEST_PKGS="busybox-static dash ipvsadm libnl-genl-3-200 libpopt0 iproute2 libbpf1 libelf1
  libmnl0 libbsd0 libcap2 libmd0 zlib1g netbase"
 
+APT_TIMEOUT=300   # seconds for one `apt-get download` (~45 MB on first use)
+
 fetch_debs() { # PKG...: download the missing .debs, unpack each once
     mkdir -p "$CACHE/debs" "$ROOT"
-    local p f missing=() log
+    local p f missing=() log rc
     for p in "$@"; do
         compgen -G "$CACHE/debs/${p}_*.deb" >/dev/null || missing+=("$p")
     done
     if [ ${#missing[@]} -gt 0 ]; then
         # apt as root says "W: Download is performed unsandboxed ..." about the cache dir:
-        # harmless here, so it is not shown.
-        if ! log=$(cd "$CACHE/debs" && apt-get download -q "${missing[@]}" 2>&1); then
-            echo "$log" | grep -v 'unsandboxed' | head -n 5 >&2 || true
+        # harmless here, so it is not shown. Other runs wait for this one under the cache
+        # lock (600 s at most), so the download has a deadline below that.
+        log=$CACHE/debs/.download.log rc=0
+        bg_wait sh -c 'cd "$1" && shift && exec "$@"' sh "$CACHE/debs" \
+            timeout -k 10 "$APT_TIMEOUT" apt-get download -q "${missing[@]}" >"$log" 2>&1 || rc=$?
+        if [ $rc != 0 ]; then
+            grep -v 'unsandboxed' "$log" | head -n 5 >&2 || true
+            rm -f "$log"
+            [ $rc = 124 ] && cannot_run "apt-get download of the VM's Debian packages took over ${APT_TIMEOUT}s"
             cannot_run "apt-get download of the VM's Debian packages failed (apt lists missing? run apt-get update)"
         fi
+        rm -f "$log"
         for p in "${missing[@]}"; do
             compgen -G "$CACHE/debs/${p}_*.deb" >/dev/null ||
                 cannot_run "apt-get download gave no $p package"
@@ -280,27 +344,26 @@ setup() { # under the cache lock: packages, then the base initramfs (once per in
     rm -rf "$st"
 }
 
+# One setup at a time. The holder may be downloading (APT_TIMEOUT), unpacking and building
+# the base initramfs: 600 s is beyond all of that.
 exec 8>"$CACHE/.lock"
-flock 8
+LOCK_WAIT=${IPVS_VM_LOCK_WAIT:-600}
+bg_wait flock -w "$LOCK_WAIT" 8 ||
+    die "no cache lock ($CACHE/.lock) after ${LOCK_WAIT}s: another run's setup hangs"
 setup
+[ $SETUP_ONLY = 1 ] && exit 0
+RUN=$(mktemp -d "${CALLER_DIR:-${TMPDIR:-/tmp}}/ipvs-vm.XXXXXX")
+# A run with other inputs replaces base-*.cpio under the lock: this run keeps its base open
+# (fd 9, readable after an unlink) and its file list copied.
+exec 9<"$BASE"
+cp "$BASE_LIST" "$RUN/base.list"
 flock -u 8
 exec 8>&-
-[ $SETUP_ONLY = 1 ] && exit 0
-
-RUN=$(mktemp -d "${TMPDIR:-/tmp}/ipvs-vm.XXXXXX")
-QPID='' TPID=''
-cleanup() {
-    [ -n "$QPID" ] && kill "$QPID" 2>/dev/null
-    [ -n "$TPID" ] && kill "$TPID" 2>/dev/null
-    if [ $KEEP = 1 ]; then echo "ipvs-vm: kept $RUN" >&2; else rm -rf "$RUN"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # The per-run initramfs: the script, its arguments and the given files, appended to the base.
 st=$RUN/stage
 mkdir -p "$st/ha-vm"
-OBJCOPY=$(find_objcopy) SKIP_LIST=$BASE_LIST
+OBJCOPY=$(find_objcopy) SKIP_LIST=$RUN/base.list
 for e in ${FILES[@]+"${FILES[@]}"}; do
     src=${e%:*} dst=${e##*:}   # the last colon: host paths may have some, guest paths don't
     [ "$src" = "$e" ] && dst=/usr/local/bin/${src##*/}
@@ -314,7 +377,8 @@ cp "$SCRIPT" "$st/ha-vm/script"
   for a in ${ARGS[@]+"${ARGS[@]}"}; do printf " '%s'" "${a//\'/\'\\\'\'}"; done
   echo; } > "$st/ha-vm/args"
 (cd "$st" && find . | "$BB" cpio -o -H newc 2>/dev/null) > "$RUN/extra.cpio"
-cat "$BASE" "$RUN/extra.cpio" > "$RUN/initrd"
+cat - "$RUN/extra.cpio" <&9 > "$RUN/initrd"
+exec 9<&-
 rm -rf "$st"
 
 # At most IPVS_VM_JOBS VMs at once on this machine (any user, any checkout): more only make

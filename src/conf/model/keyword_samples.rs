@@ -793,7 +793,8 @@ const SAMPLES: &[(&str, Rows)] = &[
             "lvs_method TUN type ipip",
             "lvs_method TUN type gue port 6080 remcsum",
             "uthreshold 100",
-            "lthreshold 10",
+            // Alone it would be above the upper threshold 0, which the kernel refuses.
+            "lthreshold 10\nuthreshold 100",
             "inhibit_on_failure",
             "inhibit_on_failure off",
             "inhibit_on_failure on",

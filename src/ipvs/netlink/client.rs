@@ -10,7 +10,7 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use neli::consts::socket::{Msg, NlFamily};
 use neli::socket::NlSocket;
@@ -21,9 +21,10 @@ use nix::sys::time::TimeVal;
 
 use super::codec;
 use super::frame::{self, Reply};
+use super::reply::{kernel_error, Progress, ReplyReader};
 use super::uapi::*;
 use crate::ipvs::model::*;
-use crate::ipvs::{ApplyError, Ipvs, IpvsError};
+use crate::ipvs::{ApplyError, Ipvs, IpvsError, Outcome};
 
 /// How long one receive waits for the kernel.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -49,7 +50,7 @@ const ACK_CHARGE: usize = 1536;
 /// and NLM_F_ACK, and the kernel's ACKs are collected afterwards. The kernel runs every
 /// request of a datagram even after an earlier one failed, so when operation `i` fails,
 /// the operations after it in the same batch have been attempted too (their results are
-/// read and dropped); later batches are not sent. The error names the first failing
+/// in [`ApplyError::after`]); later batches are not sent. The error names the first failing
 /// operation. A caller that needs nothing after a failure to run can set a batch limit of
 /// 1 ([`Client::set_batch_limit`]).
 pub struct Client {
@@ -140,39 +141,41 @@ impl Client {
     }
 
     /// Sends the one request in the send buffer and hands the payload of every family
-    /// message answering it to `each`, until its ACK, NLMSG_DONE or error. After a decoding
-    /// error the rest of the reply is still read (a dump left half read would make the
-    /// kernel refuse the next one with EBUSY).
+    /// message answering it to `each`, until its ACK, NLMSG_DONE or error. After a failure
+    /// (a bad frame or message, a decoding error, a failed receive) the rest of the reply
+    /// is drained before returning: a dump left half read would make the kernel refuse the
+    /// next one with EBUSY.
     fn exchange(
         &mut self,
         seq: u32,
         mut each: impl FnMut(&[u8]) -> Result<(), IpvsError>,
     ) -> Result<(), IpvsError> {
         self.send()?;
-        let mut failure = None;
+        let mut reply = ReplyReader::new(seq);
+        let mut drain_until = None;
         loop {
-            let n = self.recv()?;
-            for msg in frame::messages(&self.rx[..n]) {
-                let msg = msg?;
-                if msg.seq != seq {
-                    // A late answer to a request abandoned earlier.
-                    continue;
+            let received = if reply.failed() {
+                // The kernel queues a reply's first part inside sendmsg and each next part
+                // of a dump inside the recvmsg that reads the previous one, so all that is
+                // left is already queued: the drain does not wait, and stops at a deadline
+                // in any case.
+                let until = *drain_until.get_or_insert_with(|| Instant::now() + REPLY_TIMEOUT);
+                if Instant::now() >= until {
+                    return Err(reply.into_failure());
                 }
-                match msg.reply()? {
-                    Reply::Data(payload) => {
-                        if failure.is_none() {
-                            failure = each(payload).err();
-                        }
+                self.recv_queued()
+            } else {
+                self.recv()
+            };
+            match received {
+                Ok(n) => {
+                    if let Progress::Finished(result) = reply.datagram(&self.rx[..n], &mut each) {
+                        return result;
                     }
-                    Reply::Ack | Reply::Done(0) => return failure.map_or(Ok(()), Err),
-                    Reply::Error(errno) | Reply::Done(errno) => {
-                        return Err(failure.unwrap_or_else(|| kernel_error(errno)));
-                    }
-                    Reply::Overrun => {
-                        return Err(IpvsError::Io("the kernel reported lost replies".into()))
-                    }
-                    Reply::Ignore => {}
                 }
+                Err(e) if !reply.failed() => reply.fail(e),
+                // Nothing more queued.
+                Err(_) => return Err(reply.into_failure()),
             }
         }
     }
@@ -225,11 +228,21 @@ impl Client {
         }
     }
 
-    /// Receives one datagram into the receive buffer; its length.
+    /// Receives one datagram into the receive buffer, waiting at most [`REPLY_TIMEOUT`];
+    /// its length.
     fn recv(&mut self) -> Result<usize, IpvsError> {
+        self.recv_with(Msg::empty())
+    }
+
+    /// Receives a datagram already queued; an error when none is.
+    fn recv_queued(&mut self) -> Result<usize, IpvsError> {
+        self.recv_with(Msg::DONTWAIT)
+    }
+
+    fn recv_with(&mut self, flags: Msg) -> Result<usize, IpvsError> {
         loop {
             // MSG_TRUNC: the datagram's real length, so truncation is seen, not parsed.
-            match self.sock.recv(&mut self.rx[..], Msg::TRUNC) {
+            match self.sock.recv(&mut self.rx[..], Msg::TRUNC | flags) {
                 Ok((n, _)) if n > self.rx.len() => {
                     return Err(IpvsError::Io(format!(
                         "a reply of {n} bytes did not fit the receive buffer"
@@ -256,10 +269,11 @@ impl Client {
     }
 
     /// Sends the requests of one batch (already in the send buffer, sequence numbers
-    /// `first_seq..first_seq + count`) and reads all their answers. Err: the index in the
-    /// batch of the first request that failed or went unanswered.
-    fn run_batch(&mut self, first_seq: u32, count: usize) -> Result<(), (usize, IpvsError)> {
-        self.send().map_err(|e| (0, e))?;
+    /// `first_seq..first_seq + count`) and reads all their answers. Err: see
+    /// [`batch_failure`].
+    fn run_batch(&mut self, first_seq: u32, count: usize) -> Result<(), BatchFailure> {
+        // A datagram the kernel did not take ran nothing.
+        self.send().map_err(|e| (0, e, Vec::new()))?;
         self.answers.clear();
         self.answers.resize(count, None);
         let mut pending = count;
@@ -268,10 +282,13 @@ impl Client {
         while pending > 0 {
             let n = match self.recv() {
                 Ok(n) => n,
-                Err(e) => return Err(self.first_failure().unwrap_or((self.unanswered(), e))),
+                Err(e) => return batch_failure(&self.answers, Some(e)).map_or(Ok(()), Err),
             };
             for msg in frame::messages(&self.rx[..n]) {
-                let msg = msg.map_err(|e| (self.unanswered(), e))?;
+                let msg = match msg {
+                    Ok(msg) => msg,
+                    Err(e) => return batch_failure(&self.answers, Some(e)).map_or(Ok(()), Err),
+                };
                 let i = msg.seq.wrapping_sub(first_seq) as usize;
                 let errno = match msg.reply() {
                     Ok(Reply::Ack) => 0,
@@ -284,20 +301,33 @@ impl Client {
                 }
             }
         }
-        self.first_failure().map_or(Ok(()), Err)
+        batch_failure(&self.answers, None).map_or(Ok(()), Err)
     }
+}
 
-    /// The first request of the batch that got an error; None when none did.
-    fn first_failure(&self) -> Option<(usize, IpvsError)> {
-        self.answers.iter().enumerate().find_map(|(i, a)| match a {
-            Some(errno) if *errno != 0 => Some((i, kernel_error(*errno))),
-            _ => None,
+/// A batch that failed: the index in the batch of the first request that failed or went
+/// unanswered, why, and what became of the requests after it.
+type BatchFailure = (usize, IpvsError, Vec<Outcome>);
+
+/// The failure of a batch from its answers (errno per request, 0: done, None: unanswered)
+/// and the error that ended the reading early, if one did; None when every request was
+/// done. Requests before the one named all took effect.
+fn batch_failure(answers: &[Option<i32>], cause: Option<IpvsError>) -> Option<BatchFailure> {
+    let index = answers.iter().position(|a| *a != Some(0))?;
+    let error = match answers.get(index) {
+        Some(Some(errno)) => kernel_error(*errno),
+        _ => cause.unwrap_or_else(|| IpvsError::Io("no answer from the kernel".into())),
+    };
+    let after = answers
+        .iter()
+        .skip(index + 1)
+        .map(|a| match a {
+            Some(0) => Outcome::Made,
+            Some(errno) => Outcome::Failed(kernel_error(*errno)),
+            None => Outcome::Unknown,
         })
-    }
-
-    fn unanswered(&self) -> usize {
-        self.answers.iter().position(Option::is_none).unwrap_or(0)
-    }
+        .collect();
+    Some((index, error, after))
 }
 
 impl Ipvs for Client {
@@ -373,28 +403,18 @@ impl Ipvs for Client {
             }
             if count > 0 {
                 self.run_batch(first_seq, count)
-                    .map_err(|(i, error)| ApplyError {
+                    .map_err(|(i, error, after)| ApplyError {
                         index: done + i,
                         error,
+                        after,
                     })?;
             }
             if let Some(error) = refused {
-                return Err(ApplyError {
-                    index: done + count,
-                    error,
-                });
+                return Err(ApplyError::new(done + count, error));
             }
             done += count;
         }
         Ok(())
-    }
-}
-
-/// An errno from the kernel, with the privilege cases kept apart.
-fn kernel_error(errno: i32) -> IpvsError {
-    match errno {
-        libc::EPERM | libc::EACCES => IpvsError::Permission,
-        _ => IpvsError::Kernel { errno },
     }
 }
 
@@ -428,6 +448,49 @@ fn borrowed(sock: &NlSocket) -> BorrowedFd<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_failure_names_the_first_failure_and_what_came_after() {
+        let eexist = || IpvsError::Kernel {
+            errno: libc::EEXIST,
+        };
+        assert_eq!(batch_failure(&[Some(0), Some(0)], None), None);
+        // Refused in the middle: the ones after it ran, one of them failed too.
+        assert_eq!(
+            batch_failure(
+                &[
+                    Some(0),
+                    Some(libc::EEXIST),
+                    Some(0),
+                    Some(libc::EPERM),
+                    Some(0)
+                ],
+                None
+            ),
+            Some((
+                1,
+                eexist(),
+                vec![
+                    Outcome::Made,
+                    Outcome::Failed(IpvsError::Permission),
+                    Outcome::Made
+                ]
+            ))
+        );
+        // The reading ended early: a refusal before it still comes first...
+        let timeout = || IpvsError::Io("no reply".into());
+        assert_eq!(
+            batch_failure(&[Some(libc::EEXIST), Some(0), None], Some(timeout())),
+            Some((0, eexist(), vec![Outcome::Made, Outcome::Unknown]))
+        );
+        // ...else the first unanswered request fails with the cause.
+        assert_eq!(
+            batch_failure(&[Some(0), None, None], Some(timeout())),
+            Some((1, timeout(), vec![Outcome::Unknown]))
+        );
+        // Everything was answered before a bad trailing frame: done.
+        assert_eq!(batch_failure(&[Some(0)], Some(timeout())), None);
+    }
 
     #[test]
     fn socket_gets_big_buffers_and_a_receive_deadline() {

@@ -515,17 +515,16 @@ fn real_server(rs: &mut RealServer, vs: &VsView, g: &GlobalDefaults, out: &Outsi
         vs,
         cx,
     );
-    if rs.uthreshold > 0 && rs.lthreshold >= rs.uthreshold {
-        if let Some(span) = rs.set.thresholds {
-            cx.warning(
-                span,
-                format!(
-                    "`lthreshold` {} is not below `uthreshold` {}",
-                    rs.lthreshold, rs.uthreshold
-                ),
-            )
-            .hint("IPVS stops sending at uthreshold connections and resumes below lthreshold");
-        }
+    // The kernel refuses (ERANGE) any lower threshold above the upper one, even 0.
+    if rs.lthreshold > rs.uthreshold {
+        cx.error(
+            rs.set.thresholds.unwrap_or(rs.span),
+            format!(
+                "`lthreshold` {} is above `uthreshold` {}",
+                rs.lthreshold, rs.uthreshold
+            ),
+        )
+        .hint("IPVS refuses a lower threshold above the upper one, also when the upper one is 0 (no limit)");
     }
     let label = rs.label();
     let mut checkers = std::mem::take(&mut rs.checkers);

@@ -244,6 +244,18 @@ fn range_and_value_errors() {
         ("", "uthreshold -1", "", "`uthreshold` wants a whole number"),
         (
             "",
+            "uthreshold 10\n lthreshold 11",
+            "",
+            "error: `lthreshold` 11 is above `uthreshold` 10",
+        ),
+        (
+            "",
+            "lthreshold 5",
+            "",
+            "error: `lthreshold` 5 is above `uthreshold` 0 | IPVS refuses",
+        ),
+        (
+            "",
             "",
             "connect_port 0",
             "`connect_port` 0 is out of range | connect_port is 1-65535",
@@ -290,6 +302,15 @@ fn range_and_value_errors() {
     for (vs, rs, chk, want) in cases {
         expect(&one(vs, rs, chk), &[want]);
     }
+}
+
+#[test]
+fn thresholds_follow_the_kernels_rule() {
+    // The kernel accepts lower == upper and refuses lower > upper, even with upper 0.
+    clean(&one("", "uthreshold 10\n lthreshold 10", ""));
+    let p = expect(&one("", "lthreshold 3", ""), &["error: `lthreshold` 3"]);
+    let shown = crate::conf::diag::render(p.diags.iter().next().unwrap(), &p.sources);
+    assert!(shown.starts_with("keepalived.conf:8:"), "{shown}");
 }
 
 #[test]
