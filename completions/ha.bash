@@ -145,6 +145,12 @@ _ha() {
             ha__subcmd__help__subcmd__ipvs,list)
                 cmd="ha__subcmd__help__subcmd__ipvs__subcmd__list"
                 ;;
+            ha__subcmd__help__subcmd__ipvs,restore)
+                cmd="ha__subcmd__help__subcmd__ipvs__subcmd__restore"
+                ;;
+            ha__subcmd__help__subcmd__ipvs,save)
+                cmd="ha__subcmd__help__subcmd__ipvs__subcmd__save"
+                ;;
             ha__subcmd__help__subcmd__ipvs,stats)
                 cmd="ha__subcmd__help__subcmd__ipvs__subcmd__stats"
                 ;;
@@ -198,6 +204,12 @@ _ha() {
                 ;;
             ha__subcmd__ipvs,list)
                 cmd="ha__subcmd__ipvs__subcmd__list"
+                ;;
+            ha__subcmd__ipvs,restore)
+                cmd="ha__subcmd__ipvs__subcmd__restore"
+                ;;
+            ha__subcmd__ipvs,save)
+                cmd="ha__subcmd__ipvs__subcmd__save"
                 ;;
             ha__subcmd__ipvs,stats)
                 cmd="ha__subcmd__ipvs__subcmd__stats"
@@ -276,6 +288,12 @@ _ha() {
                 ;;
             ha__subcmd__ipvs__subcmd__help,list)
                 cmd="ha__subcmd__ipvs__subcmd__help__subcmd__list"
+                ;;
+            ha__subcmd__ipvs__subcmd__help,restore)
+                cmd="ha__subcmd__ipvs__subcmd__help__subcmd__restore"
+                ;;
+            ha__subcmd__ipvs__subcmd__help,save)
+                cmd="ha__subcmd__ipvs__subcmd__help__subcmd__save"
                 ;;
             ha__subcmd__ipvs__subcmd__help,stats)
                 cmd="ha__subcmd__ipvs__subcmd__help__subcmd__stats"
@@ -1025,7 +1043,7 @@ _ha() {
             return 0
             ;;
         ha__subcmd__help__subcmd__ipvs)
-            opts="list stats add edit del clear apply"
+            opts="list stats add edit del clear save restore apply"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1206,6 +1224,34 @@ _ha() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ha__subcmd__help__subcmd__ipvs__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__help__subcmd__ipvs__subcmd__save)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ha__subcmd__help__subcmd__ipvs__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1319,7 +1365,7 @@ _ha() {
             return 0
             ;;
         ha__subcmd__ipvs)
-            opts="-h --help list stats add edit del clear apply help"
+            opts="-h --help list stats add edit del clear save restore apply help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2015,7 +2061,7 @@ _ha() {
             return 0
             ;;
         ha__subcmd__ipvs__subcmd__help)
-            opts="list stats add edit del clear apply help"
+            opts="list stats add edit del clear save restore apply help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2210,6 +2256,34 @@ _ha() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ha__subcmd__ipvs__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__ipvs__subcmd__help__subcmd__save)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ha__subcmd__ipvs__subcmd__help__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -2231,6 +2305,42 @@ _ha() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__ipvs__subcmd__restore)
+            opts="-h --clear --dry-run --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__ipvs__subcmd__save)
+            opts="-o -h --names --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

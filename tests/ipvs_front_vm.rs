@@ -565,3 +565,91 @@ note: real server 10.0.1.3:80 of group web starts down (alpha): left out until a
         .ok_nth("ha ipvs apply -f /root/lb.conf --dry-run", 1)
         .ends_with("IPVS already matches /root/lb.conf: nothing to do\n"));
 }
+
+/// `ha ipvs save` and `ha ipvs restore` against the real ipvsadm both ways: ha saves and
+/// ipvsadm restores, ipvsadm saves and ha restores; a bad line changes nothing.
+#[test]
+fn save_and_restore_round_trips_with_ipvsadm() {
+    if let Some(why) = vm::skip_reason() {
+        println!("SKIP: {why}");
+        return;
+    }
+    let t = guest(
+        r#"
+ipvsadm -A -t 10.0.0.1:80 -s wrr -p 300 -M 255.255.255.0
+ipvsadm -a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 2
+ipvsadm -a -t 10.0.0.1:80 -r 10.0.0.3:8080 -m -w 1 -x 100 -y 10
+ipvsadm -A -u [fd00::1]:53 -s rr
+ipvsadm -a -u [fd00::1]:53 -r [fd00::4]:53 -i -w 0
+ipvsadm -A -f 7 -s sh -b sh-port,sh-fallback
+ipvsadm -a -f 7 -r 10.0.0.5:0 -g
+ipvsadm -A --sctp-service 10.0.0.1:36412 -s mh -b mh-port
+run ipvsadm -Sn
+run ha ipvs save -o /tmp/ha.rules
+run cat /tmp/ha.rules
+ipvsadm -C
+run ipvsadm -R < /tmp/ha.rules
+run ipvsadm -Sn
+ipvsadm -Sn > /tmp/ipvsadm.rules
+ipvsadm -C
+run ha ipvs restore /tmp/ipvsadm.rules
+run ipvsadm -Sn
+run ha ipvs restore --clear --json /tmp/ipvsadm.rules
+run ipvsadm -Sn
+printf '%s\n' '-A -t 10.9.9.9:80 -s rr' '-a -t 10.9.9.9:80 -r 10.9.9.10 -w 70000x' '-Ln' > /tmp/bad.rules
+run ha ipvs restore /tmp/bad.rules
+run ipvsadm -Sn
+run ha ipvs restore --dry-run /tmp/ipvsadm.rules
+ipvsadm -S | ha ipvs restore --clear
+run ipvsadm -Sn
+"#,
+        &[],
+    );
+    let original = t.ok_nth("ipvsadm -Sn", 0);
+    assert!(
+        original.contains("-A -f 7 -s sh -b sh-fallback,sh-port"),
+        "{original}"
+    );
+    assert_eq!(t.ok("ha ipvs save -o /tmp/ha.rules"), "");
+    assert_eq!(t.ok("cat /tmp/ha.rules"), original, "ha save = ipvsadm -Sn");
+    assert_eq!(t.ok("ipvsadm -R"), "");
+    assert_eq!(
+        t.ok_nth("ipvsadm -Sn", 1),
+        original,
+        "ipvsadm restored ha's save"
+    );
+    let restored = t.ok("ha ipvs restore /tmp/ipvsadm.rules");
+    assert!(
+        restored.contains("rule(s) from /tmp/ipvsadm.rules applied"),
+        "{restored}"
+    );
+    assert_eq!(
+        t.ok_nth("ipvsadm -Sn", 2),
+        original,
+        "ha restored ipvsadm's save"
+    );
+    let json = t.ok("ha ipvs restore --clear --json /tmp/ipvsadm.rules");
+    assert!(json.lines().all(|l| l.starts_with('{')), "{json}");
+    assert!(
+        json.contains(r#""event":"done""#) && json.contains(r#""applied":true"#),
+        "{json}"
+    );
+    assert_eq!(t.ok_nth("ipvsadm -Sn", 3), original, "--clear then restore");
+    let (bad, rc) = t.get("ha ipvs restore /tmp/bad.rules");
+    assert_eq!(rc, 1, "{bad}");
+    assert!(bad.contains("/tmp/bad.rules:2: "), "{bad}");
+    assert!(bad.contains("/tmp/bad.rules:3: "), "{bad}");
+    assert!(bad.contains("nothing was changed"), "{bad}");
+    assert_eq!(
+        t.ok_nth("ipvsadm -Sn", 4),
+        original,
+        "a bad file changes nothing"
+    );
+    let dry = t.ok("ha ipvs restore --dry-run /tmp/ipvsadm.rules");
+    assert!(dry.lines().any(|l| l.starts_with("+ service")), "{dry}");
+    assert_eq!(
+        t.ok_nth("ipvsadm -Sn", 5),
+        original,
+        "names resolve back to the same table"
+    );
+}

@@ -29,7 +29,8 @@ use crate::ipvs::{
 
 const LONG_ABOUT: &str = "\
 Show and change the kernel's IPVS table (virtual services and their real servers) with
-readable options, or make it what a keepalived.conf asks for (`ha ipvs apply`).
+readable options, save and restore it in ipvsadm's rules format (`ha ipvs save|restore`), or
+make it what a keepalived.conf asks for (`ha ipvs apply`).
 
 Services are named by protocol and address (`--tcp 10.0.0.1:80`, `--udp [2001:db8::1]:53`,
 `--sctp ...`) or by firewall mark (`--fwmark 7`, `--fwmark 7 --ipv6`). Changes print one line
@@ -44,6 +45,8 @@ Examples:
   ha ipvs add dest --tcp 10.0.0.1:80 --real 10.0.0.2 --forward dr --weight 3
   ha ipvs edit dest --tcp 10.0.0.1:80 --real 10.0.0.2 --weight 0    drain a server
   ha ipvs del service --tcp 10.0.0.1:80
+  ha ipvs save > /etc/ipvs.rules                        rules ipvsadm -R reads too
+  ha ipvs restore --clear /etc/ipvs.rules
   ha ipvs apply -f /etc/keepalived/keepalived.conf --dry-run          what would change
   ha ipvs stats --rate --watch 2                        rates, every 2 seconds";
 
@@ -56,8 +59,8 @@ Exit status:
   4  missing privilege: run as root or with CAP_NET_ADMIN
   5  this kernel has no IPVS (modprobe ip_vs)";
 
-/// The kernel's IPVS table: list, stats, add/edit/del services and real servers, apply a
-/// keepalived.conf
+/// The kernel's IPVS table: list, stats, add/edit/del services and real servers, save and
+/// restore (ipvsadm's rules), apply a keepalived.conf
 #[derive(Debug, Args)]
 #[command(
     long_about = LONG_ABOUT,
@@ -79,6 +82,8 @@ pub enum IpvsCommand {
     Edit(EditArgs),
     Del(DelArgs),
     Clear(ClearArgs),
+    Save(super::ipvs_saved::SaveArgs),
+    Restore(super::ipvs_saved::RestoreArgs),
     Apply(ApplyArgs),
 }
 
@@ -1440,7 +1445,7 @@ fn open() -> Result<Box<dyn Ipvs>, IpvsError> {
     Ok(Box::new(crate::ipvs::netlink::Client::open()?))
 }
 
-fn connect(what: &str) -> Result<Box<dyn Ipvs>, CliError> {
+pub(super) fn connect(what: &str) -> Result<Box<dyn Ipvs>, CliError> {
     open().map_err(|e| ipvs_error(what, &e, None))
 }
 
@@ -1482,6 +1487,8 @@ pub fn run(a: &IpvsArgs) -> Result<Exit, CliError> {
             what: DelWhat::Dest(d),
         }) => del_dest(d),
         IpvsCommand::Clear(c) => clear(c),
+        IpvsCommand::Save(s) => super::ipvs_saved::save(s),
+        IpvsCommand::Restore(r) => super::ipvs_saved::restore(r),
         IpvsCommand::Apply(a) => apply(a),
     }
 }
@@ -1834,7 +1841,7 @@ fn apply(a: &ApplyArgs) -> Result<Exit, CliError> {
 
 /// A batch stopped part way: which change failed, why, and what took effect: every change
 /// before it, and those after it that the kernel ran in the same batch.
-fn apply_error(what: &str, e: &ApplyError, steps: &[Step]) -> CliError {
+pub(super) fn apply_error(what: &str, e: &ApplyError, steps: &[Step]) -> CliError {
     let step = steps.get(e.index);
     let mut err = ipvs_error(what, &e.error, step.map(|s| &s.op));
     if let Some(step) = step {

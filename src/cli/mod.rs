@@ -5,6 +5,7 @@ pub mod config;
 pub mod docs;
 pub mod genhash;
 pub mod ipvs;
+pub mod ipvs_saved;
 pub mod rsarp;
 pub mod run;
 pub mod vrrp;
