@@ -29,6 +29,47 @@ pub struct Line {
     pub tokens: Vec<Token>,
 }
 
+/// What the preprocessor hands on: a logical line, or, from its path for the common line,
+/// the pieces of one already split (a statement without braces, a lone brace).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    Line(Line),
+    /// A statement without a block: the line had no brace.
+    Statement(Node),
+    /// A `{` standing alone.
+    Open(Span),
+    /// A `}` standing alone.
+    Close(Span),
+}
+
+impl Item {
+    /// The item as the logical line it stands for.
+    pub fn into_line(self) -> Line {
+        let brace = |text: &str, span| Line {
+            text: Text::new(),
+            tokens: vec![Token {
+                text: text.into(),
+                span,
+                quoted: false,
+            }],
+        };
+        match self {
+            Item::Line(l) => l,
+            Item::Statement(n) => {
+                let mut tokens = Vec::with_capacity(1 + n.args.len());
+                tokens.push(n.keyword);
+                tokens.extend(n.args);
+                Line {
+                    text: n.text,
+                    tokens,
+                }
+            }
+            Item::Open(span) => brace("{", span),
+            Item::Close(span) => brace("}", span),
+        }
+    }
+}
+
 /// A statement: `keyword args... [{ items }]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
@@ -94,6 +135,26 @@ impl TreeBuilder {
                 items: Vec::new(),
             }],
             text: None,
+        }
+    }
+
+    /// Adds what the preprocessor handed on.
+    pub fn item(&mut self, item: Item, diags: &mut Diagnostics) {
+        match item {
+            Item::Line(line) => self.line(line, diags),
+            Item::Statement(node) => {
+                self.text = None;
+                let last = self.stack.len() - 1;
+                self.stack[last].items.push(node);
+            }
+            Item::Open(span) => {
+                self.text = None;
+                Builder { tree: self, diags }.open_block(Vec::new(), span, true);
+            }
+            Item::Close(span) => {
+                self.text = None;
+                Builder { tree: self, diags }.close_block(span);
+            }
         }
     }
 

@@ -7,6 +7,7 @@
 //! checks that need the whole file. After it, every field holds the value ha acts on.
 
 mod checker;
+mod early;
 mod group;
 mod real_server;
 mod resolve;
@@ -25,9 +26,11 @@ pub use checker::{
     BfdCheck, Checker, Common, Conn, DnsCheck, DnsType, FileCheck, HexPattern, HttpCheck,
     MiscCheck, PingCheck, Regex, SmtpCheck, StatusCodes, TcpCheck, UdpCheck, Url,
 };
+pub use early::Streamed;
 pub use group::{GroupEntry, VirtualServerGroup};
 pub use real_server::RealServer;
 pub use resolve::resolve;
+pub(in crate::conf::model) use resolve::resolve_after;
 pub use ssl::Ssl;
 pub use virtual_server::{
     Csum, Forwarding, Granularity, Method, Persistence, Protocol, SchedFlags, Scheduler, Service,

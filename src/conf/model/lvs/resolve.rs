@@ -9,11 +9,11 @@ use super::checker::{Checker, Common, Conn};
 use super::group::{GroupEntry, VirtualServerGroup};
 use super::real_server::RealServer;
 use super::virtual_server::{
-    endpoint, Granularity, Method, Persistence, Protocol, Scheduler, Service, VirtualServer,
-    PERSISTENCE_DEFAULT,
+    endpoint, service_label, Granularity, Method, Persistence, Protocol, Scheduler, Service,
+    VirtualServer, PERSISTENCE_DEFAULT,
 };
 use super::Family;
-use crate::conf::diag::did_you_mean;
+use crate::conf::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::conf::model::Config;
 use crate::conf::schema::Cx;
 use crate::conf::source::Span;
@@ -22,8 +22,9 @@ use crate::conf::source::Span;
 // What LVS takes from the other areas. Kept here, in one place, so a change of their
 // models touches only these two functions.
 
-/// The global_defs settings LVS inherits.
-struct GlobalDefaults {
+/// The global_defs settings LVS inherits (values only: no finding depends on them).
+#[derive(Default)]
+pub(super) struct GlobalDefaults {
     smtp_alert: Option<bool>,
     smtp_alert_checker: Option<bool>,
     checker_log_all_failures: bool,
@@ -38,8 +39,9 @@ fn global_defaults(config: &Config) -> GlobalDefaults {
     }
 }
 
-/// The names LVS blocks refer to in the other areas.
-struct Outside {
+/// The names LVS blocks refer to in the other areas (FILE_CHECK and BFD_CHECK only).
+#[derive(Default)]
+pub(super) struct Outside {
     /// `track_file` blocks: name, weight, reverse.
     track_files: Vec<(String, i32, bool)>,
     bfd_instances: Vec<String>,
@@ -65,29 +67,95 @@ fn outside(config: &Config) -> Outside {
 // ---------------------------------------------------------------------------------------
 
 pub fn resolve(config: &mut Config, cx: &mut Cx) {
+    resolve_after(config, cx, Early::default());
+}
+
+/// What was settled of the virtual servers resolved as they were read (`ha run -t`, see
+/// [`super::early`]), to be merged with the others in the order of the file.
+#[derive(Default)]
+pub(in crate::conf::model) struct Early {
+    /// Whether the virtual servers were read that way: then `kept` numbers those left in
+    /// the model.
+    pub streamed: bool,
+    /// The number (in reading order) of each virtual server left in the model.
+    pub kept: Vec<u32>,
+    /// Findings of the resolved ones, by number: their resolution, and the "no real
+    /// servers" warning.
+    pub resolved: Vec<(u32, Diagnostic)>,
+    pub empty: Vec<(u32, Diagnostic)>,
+    /// The IPVS service of each resolved one with real servers.
+    pub services: Vec<(u32, ServiceKey, Span)>,
+}
+
+/// [`resolve`], with the findings of virtual servers resolved earlier put where they
+/// belong: each stage's findings come in the order of the virtual servers, as if all had
+/// been resolved here.
+pub(in crate::conf::model) fn resolve_after(config: &mut Config, cx: &mut Cx, early: Early) {
     let g = global_defaults(config);
     let out = outside(config);
     let groups = std::mem::take(&mut config.lvs.virtual_server_groups);
-    let mut all = std::mem::take(&mut config.lvs.virtual_servers);
-    for vs in &mut all {
-        virtual_server(vs, &groups, &g, &out, cx);
+    let all = std::mem::take(&mut config.lvs.virtual_servers);
+    let number: Vec<u32> = if early.streamed {
+        early.kept
+    } else {
+        (0..all.len() as u32).collect()
+    };
+    let mut resolved = early.resolved;
+    let mut all: Vec<(u32, VirtualServer)> = number.into_iter().zip(all).collect();
+    for (n, vs) in &mut all {
+        let found = resolve_one(vs, &groups, &g, &out);
+        resolved.extend(found.into_iter().map(|d| (*n, d)));
     }
+    merge(cx, resolved);
     // keepalived drops a virtual server without real servers.
-    all.retain(|vs| {
-        if vs.real_servers.is_empty() {
-            cx.warning(
-                vs.span,
-                format!(
-                    "virtual server {} has no real servers; it is ignored",
-                    vs.label()
-                ),
-            );
+    let mut empty = early.empty;
+    all.retain(|(n, vs)| {
+        if let Some(d) = no_real_servers(vs) {
+            empty.push((*n, d));
         }
         !vs.real_servers.is_empty()
     });
-    duplicate_services(&all, cx);
+    merge(cx, empty);
+    let mut services = early.services;
+    services.extend(all.iter().map(|(n, vs)| (*n, service_key(vs), vs.span)));
+    services.sort_by_key(|(n, _, _)| *n);
+    duplicate_services(&services, cx);
     config.lvs.virtual_server_groups = groups;
-    config.lvs.virtual_servers = all;
+    config.lvs.virtual_servers = all.into_iter().map(|(_, vs)| vs).collect();
+}
+
+/// Findings numbered by virtual server, in that order (stable within one).
+fn merge(cx: &mut Cx, mut found: Vec<(u32, Diagnostic)>) {
+    found.sort_by_key(|(n, _)| *n);
+    cx.diags.extend(found.into_iter().map(|(_, d)| d));
+}
+
+/// Resolves one virtual server; its findings.
+pub(super) fn resolve_one(
+    vs: &mut VirtualServer,
+    groups: &[VirtualServerGroup],
+    g: &GlobalDefaults,
+    out: &Outside,
+) -> Vec<Diagnostic> {
+    let mut found = Diagnostics::new();
+    virtual_server(vs, groups, g, out, &mut Cx::new(&mut found));
+    found.into_vec()
+}
+
+/// keepalived drops a virtual server without real servers: the warning that says so.
+pub(super) fn no_real_servers(vs: &VirtualServer) -> Option<Diagnostic> {
+    if !vs.real_servers.is_empty() {
+        return None;
+    }
+    let mut found = Diagnostics::new();
+    found.warning(
+        vs.span,
+        format!(
+            "virtual server {} has no real servers; it is ignored",
+            vs.label()
+        ),
+    );
+    found.into_vec().pop()
 }
 
 fn virtual_server(
@@ -846,26 +914,28 @@ fn weights_note(vs: &VirtualServer, cx: &mut Cx) {
     }
 }
 
-/// Two virtual servers for the same IPVS service.
-fn duplicate_services(all: &[VirtualServer], cx: &mut Cx) {
+/// Two virtual servers for the same IPVS service (`all` in the order of the file).
+fn duplicate_services(all: &[(u32, ServiceKey, Span)], cx: &mut Cx) {
     // A map, not a pairwise scan: configs with 10,000 services are real.
-    let mut seen: std::collections::HashMap<_, &VirtualServer> =
+    let mut seen: std::collections::HashMap<&ServiceKey, Span> =
         std::collections::HashMap::with_capacity(all.len());
-    for vs in all {
-        if let Some(first) = seen.get(&service_key(vs)).copied() {
+    for (_, key, span) in all {
+        if let Some(first) = seen.get(key).copied() {
             cx.warning(
-                vs.span,
-                format!("virtual server {} is defined twice", vs.label()),
+                *span,
+                format!("virtual server {} is defined twice", service_label(&key.0)),
             )
-            .related(first.span, "the first definition")
+            .related(first, "the first definition")
             .hint("IPVS has one service per address, port and protocol (or fwmark and family): merge the blocks");
         } else {
-            seen.insert(service_key(vs), vs);
+            seen.insert(key, *span);
         }
     }
 }
 
 /// IPVS tells services apart by address, port and protocol, or by mark and family.
-fn service_key(vs: &VirtualServer) -> (Service, Option<Protocol>, Option<Family>) {
+pub(super) type ServiceKey = (Service, Option<Protocol>, Option<Family>);
+
+pub(super) fn service_key(vs: &VirtualServer) -> ServiceKey {
     (vs.service.clone(), vs.protocol, vs.family)
 }
