@@ -17,8 +17,17 @@ pub struct FileLines {
     /// The unread bytes are `buf[start..end]`.
     start: usize,
     end: usize,
+    /// `buf[start..valid_upto]` is valid UTF-8 (checked a block at a time, not per line).
+    valid_upto: usize,
     eof: bool,
     read: u64,
+}
+
+/// A line: text when it is valid UTF-8, else its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Line<'a> {
+    Text(&'a str),
+    Bytes(&'a [u8]),
 }
 
 /// Why a file could not be read to its end.
@@ -36,20 +45,26 @@ impl FileLines {
             buf: Vec::new(),
             start: 0,
             end: 0,
+            valid_upto: 0,
             eof: false,
             read: 0,
         }
     }
 
     /// The next line without its `\n` (a last line without one included); None at the end.
-    pub fn next_line(&mut self) -> Result<Option<&[u8]>, ReadError> {
+    pub fn next_line(&mut self) -> Result<Option<Line<'_>>, ReadError> {
+        if self.valid_upto < self.start {
+            // The line before was not valid UTF-8: check again from here.
+            self.valid_upto = self.start;
+            self.validate();
+        }
         let mut searched = 0;
-        loop {
+        let line = loop {
             let unread = &self.buf[self.start + searched..self.end];
             if let Some(i) = find_newline(unread) {
                 let line = self.start..self.start + searched + i;
                 self.start = line.end + 1;
-                return Ok(Some(&self.buf[line]));
+                break line;
             }
             searched = self.end - self.start;
             if self.eof {
@@ -58,9 +73,29 @@ impl FileLines {
                 }
                 let line = self.start..self.end;
                 self.start = self.end;
-                return Ok(Some(&self.buf[line]));
+                break line;
             }
             self.fill()?;
+        };
+        let valid = line.end <= self.valid_upto;
+        let bytes = &self.buf[line];
+        if valid {
+            // SAFETY: the unread bytes up to `valid_upto` were valid UTF-8 and this line is
+            // a prefix of them: it starts where they did and ends at a `\n` or at
+            // `valid_upto`, both character boundaries.
+            return Ok(Some(Line::Text(unsafe {
+                std::str::from_utf8_unchecked(bytes)
+            })));
+        }
+        Ok(Some(Line::Bytes(bytes)))
+    }
+
+    /// Extends the checked part over the unread bytes, up to the end or the first invalid
+    /// (or incomplete) sequence.
+    fn validate(&mut self) {
+        match std::str::from_utf8(&self.buf[self.valid_upto..self.end]) {
+            Ok(_) => self.valid_upto = self.end,
+            Err(e) => self.valid_upto += e.valid_up_to(),
         }
     }
 
@@ -70,6 +105,7 @@ impl FileLines {
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
+            self.valid_upto -= self.start;
             self.start = 0;
         }
         if self.buf.len() - self.end < BLOCK / 2 {
@@ -88,6 +124,7 @@ impl FileLines {
                     if self.read > MAX_FILE_SIZE {
                         return Err(ReadError::TooLarge(self.read));
                     }
+                    self.validate();
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -136,7 +173,14 @@ mod tests {
         let mut r = FileLines::new(fs::File::open(&path).unwrap());
         let mut out = Vec::new();
         while let Some(l) = r.next_line().unwrap() {
-            out.push(l.to_vec());
+            let bytes = match l {
+                Line::Text(t) => t.as_bytes(),
+                Line::Bytes(b) => {
+                    assert!(std::str::from_utf8(b).is_err(), "{b:?} is text");
+                    b
+                }
+            };
+            out.push(bytes.to_vec());
         }
         let _ = fs::remove_file(&path);
         out
@@ -168,6 +212,19 @@ mod tests {
                 &text[..text.len().min(20)]
             );
         }
+        // Invalid UTF-8 is handed on as bytes, and only the lines that have it.
+        let mut bad = Vec::new();
+        for i in 0..20_000 {
+            bad.extend_from_slice(format!("line {i} é").as_bytes());
+            if i % 7 == 0 {
+                bad.push(0xff);
+            }
+            bad.push(b'\n');
+        }
+        bad.extend_from_slice(b"\xe2\x82");
+        let got = lines_of(&bad);
+        assert_eq!(got.len(), 20_001);
+        assert_eq!(got[20_000], b"\xe2\x82");
         // Many short lines across block boundaries.
         let many: String = (0..40_000).map(|i| format!("line {i}\n")).collect();
         let got = lines_of(many.as_bytes());

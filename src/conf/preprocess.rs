@@ -22,7 +22,7 @@ mod plain;
 
 use super::ast::{Item, Line};
 use super::diag::{Diagnostic, Diagnostics, Severity};
-use super::file_lines::{find_newline, FileLines, ReadError};
+use super::file_lines::{find_newline, FileLines, Line as FileLine, ReadError};
 use super::lexer::{
     self, is_blank, is_name_char, is_name_start, Cols, Include, INCLUDE_B, INCLUDE_M, INCLUDE_R,
     INCLUDE_W, PROTECTED_CLOSE, PROTECTED_OPEN,
@@ -138,7 +138,7 @@ pub fn run_streaming(
         env_noted: false,
         muted: false,
         stream_files,
-        tokens: Vec::new(),
+        words: Vec::new(),
     };
     pre.out.reserve(BATCH);
     #[cfg(test)]
@@ -396,8 +396,8 @@ struct Pre<'a> {
     muted: bool,
     /// Included files are read as streams, not kept.
     stream_files: bool,
-    /// Scratch list of the plain path's tokens.
-    tokens: Vec<super::ast::Token>,
+    /// Scratch list of the plain path's words.
+    words: Vec<(u32, u32)>,
 }
 
 /// What one round of substitution did.
@@ -980,7 +980,8 @@ impl Pre<'_> {
                     self.raw.push_str(&text[start..end]);
                 }
                 Feed::Stream { lines, lossy_at } => match lines.next_line() {
-                    Ok(Some(bytes)) => match std::str::from_utf8(bytes) {
+                    Ok(Some(FileLine::Text(line))) => self.raw.push_str(line),
+                    Ok(Some(FileLine::Bytes(bytes))) => match std::str::from_utf8(bytes) {
                         Ok(line) => self.raw.push_str(line),
                         Err(_) => {
                             self.raw.push_str(&String::from_utf8_lossy(bytes));
@@ -1020,23 +1021,23 @@ impl Pre<'_> {
                 continue;
             }
             let raw = std::mem::take(&mut self.raw);
-            let width = if raw.is_ascii() {
-                raw.len()
-            } else {
-                raw.chars().count()
-            };
-            let at = Origin {
-                file,
-                line: at_line,
-                width: u32::try_from(width).unwrap_or(u32::MAX),
-            };
             // The common line takes a path of its own; it leaves `cur` empty.
             let plain = self.collecting.is_none();
             #[cfg(test)]
             let plain = plain && !tests::GENERAL_ONLY.with(|g| g.get());
-            let ready = if plain && self.plain_line(&raw, at) {
+            let ready = if plain && self.plain_line(&raw, file, at_line) {
                 true
             } else {
+                let width = if raw.is_ascii() {
+                    raw.len()
+                } else {
+                    raw.chars().count()
+                };
+                let at = Origin {
+                    file,
+                    line: at_line,
+                    width: u32::try_from(width).unwrap_or(u32::MAX),
+                };
                 self.file_line(&raw, at)
             };
             self.raw = raw;

@@ -5,7 +5,7 @@ use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::file_lines::FileLines;
+use super::file_lines::{FileLines, Line};
 
 /// Index of a file in [`Sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -214,12 +214,15 @@ fn reread(
     let mut number = 0u32;
     let mut next = wanted.iter().peekable();
     while let Some(&&want) = next.peek() {
-        let Ok(Some(bytes)) = lines.next_line() else {
+        let Ok(Some(line)) = lines.next_line() else {
             break;
         };
         number += 1;
         if number == want {
-            let text = String::from_utf8_lossy(bytes);
+            let text = match line {
+                Line::Text(t) => std::borrow::Cow::Borrowed(t),
+                Line::Bytes(b) => String::from_utf8_lossy(b),
+            };
             out.push((number, display_line(&text).to_string()));
             next.next();
         }

@@ -1,134 +1,160 @@
 //! The common line, read without the general rules. Nearly every line of a configuration
 //! is printable ASCII with no quote, comment, escape, `$`, `@` or `~`: of R1-R19 only the
-//! trimming of blanks (R4) and brace splitting (R17) apply to it. Such a line is split and
-//! tokenized in one pass here, with exact columns, and handed on as statements and lone
-//! braces; any other line takes the general path (`file_line`, `process`), which gives the
-//! same result for these lines, only slower.
+//! trimming of blanks (R4) and brace splitting (R17) apply to it. Such a line is cut into
+//! words and braces in one pass here, with exact columns, and handed on as statements and
+//! lone braces; any other line takes the general path (`file_line`, `process`), which gives
+//! the same result for these lines, only slower.
 
-use super::{skip_blanks, trim_end_blanks, Cols, Item, Origin, Pre, Source, KEEPALIVED_LINE_MAX};
+use super::{Cols, FileId, Item, Origin, Pre, Source, KEEPALIVED_LINE_MAX};
 use crate::conf::ast::{Node, Token};
-use crate::conf::lexer::{self, is_blank};
 use crate::conf::source::Span;
 use crate::conf::text::Text;
 
-/// The bytes that need the general rules: all but printable ASCII and tab, and the
-/// characters R4-R16 act on (`"`, `'`, `\`, `!`, `#`, `$`, `@`, `~`).
-static GENERAL: [bool; 256] = {
-    let mut t = [true; 256];
-    let mut b = 0x20;
+/// What a byte is to the plain path.
+const WORD: u8 = 0;
+const BLANK: u8 = 1;
+const BRACE: u8 = 2;
+/// Needs the general rules: all but printable ASCII and tab, and the characters R4-R16
+/// act on (`"`, `'`, `\`, `!`, `#`, `$`, `@`, `~`).
+const GENERAL: u8 = 3;
+
+static CLASS: [u8; 256] = {
+    let mut t = [GENERAL; 256];
+    let mut b = 0x21;
     while b < 0x7f {
-        t[b] = false;
+        t[b] = WORD;
         b += 1;
     }
-    t[b'\t' as usize] = false;
+    t[b' ' as usize] = BLANK;
+    t[b'\t' as usize] = BLANK;
+    t[b'{' as usize] = BRACE;
+    t[b'}' as usize] = BRACE;
     let special = b"\"'\\!#$@~";
     let mut i = 0;
     while i < special.len() {
-        t[special[i] as usize] = true;
+        t[special[i] as usize] = GENERAL;
         i += 1;
     }
     t
 };
 
+/// The include directives (R7): a word after a brace that is one of these, followed by a
+/// blank, makes the rest of the line an include.
+const INCLUDES: &[&[u8]] = &[
+    b"include",
+    b"includer",
+    b"includem",
+    b"includew",
+    b"includeb",
+    b"includea",
+];
+
 impl Pre<'_> {
-    /// Reads `raw` (a physical line of a file, no multiline definition being collected)
-    /// when it is a plain line; false, with nothing done, when it needs the general path.
-    pub(super) fn plain_line(&mut self, raw: &str, at: Origin) -> bool {
+    /// Reads `raw` (line `line` of `file`, no multiline definition being collected) when it
+    /// is a plain line; false, with nothing done, when it needs the general path.
+    pub(super) fn plain_line(&mut self, raw: &str, file: FileId, line: u32) -> bool {
         let b = raw.as_bytes();
-        if b.len() > KEEPALIVED_LINE_MAX || b.iter().any(|&c| GENERAL[usize::from(c)]) {
+        if b.len() > KEEPALIVED_LINE_MAX {
             return false;
         }
-        let lead = b.iter().position(|&c| !is_blank(c)).unwrap_or(b.len());
-        let end = trim_end_blanks(b, b.len());
+        // Words and braces, as (start, end) byte ranges.
+        let mut words = std::mem::take(&mut self.words);
+        words.clear();
+        let mut i = 0;
+        while i < b.len() {
+            match CLASS[usize::from(b[i])] {
+                BLANK => i += 1,
+                BRACE => {
+                    words.push((i as u32, i as u32 + 1));
+                    i += 1;
+                }
+                WORD => {
+                    let start = i;
+                    i += b[i..]
+                        .iter()
+                        .position(|&c| CLASS[usize::from(c)] != WORD)
+                        .unwrap_or(b.len() - i);
+                    words.push((start as u32, i as u32));
+                }
+                _ => {
+                    self.words = words;
+                    return false;
+                }
+            }
+        }
+        // R7 on a word: an include directive, then a blank and more.
+        let include_at = |w: usize| {
+            let (s, e) = words[w];
+            w + 1 < words.len()
+                && CLASS[usize::from(b[e as usize])] == BLANK
+                && INCLUDES.contains(&&b[s as usize..e as usize])
+        };
+        if !words.is_empty() && include_at(0) {
+            self.words = words;
+            return false;
+        }
+        // ASCII: one column per byte.
+        let at = Origin {
+            file,
+            line,
+            width: u32::try_from(b.len()).unwrap_or(u32::MAX),
+        };
         self.cur.text.clear();
         self.cur.at = at;
-        if lead >= end {
-            return true;
-        }
-        if lexer::include_directive(&raw[lead..end]).is_some() {
-            return false;
-        }
-        let mut pos = lead;
-        loop {
-            let next = match b[pos..end].iter().position(|&c| c == b'{' || c == b'}') {
-                None => {
-                    self.plain_statement(raw, pos, end, at);
-                    return true;
-                }
-                Some(0) => {
-                    self.plain_brace(b[pos] == b'{', pos, at);
-                    let r = skip_blanks(&b[..end], pos + 1);
-                    if r >= end {
-                        return true;
-                    }
-                    r
-                }
-                Some(p) => {
-                    self.plain_statement(raw, pos, trim_end_blanks(b, pos + p), at);
-                    pos + p
-                }
-            };
-            if lexer::include_directive(&raw[next..end]).is_some() {
-                // The rest is an include: the general path reads it, as the residue of
-                // this line.
-                self.plain_residue(raw, lead, next, end, at);
-                return true;
-            }
-            pos = next;
-        }
-    }
-
-    /// The words of `raw[start..end]` (no brace, not empty) as one statement.
-    fn plain_statement(&mut self, raw: &str, start: usize, end: usize, at: Origin) {
-        let b = raw.as_bytes();
-        let mut tokens = std::mem::take(&mut self.tokens);
-        tokens.clear();
-        let mut i = start;
-        while i < end {
-            if is_blank(b[i]) {
-                i += 1;
+        let mut first = 0;
+        for w in 0..words.len() {
+            let (s, _) = words[w];
+            if CLASS[usize::from(b[s as usize])] != BRACE {
                 continue;
             }
-            let w = i;
-            while i < end && !is_blank(b[i]) {
-                i += 1;
+            self.plain_statement(raw, &words[first..w], at);
+            let span = Span::new(file, line, s + 1, 1);
+            if b[s as usize] == b'{' {
+                if self.track_open(span) {
+                    self.out.push(Item::Open(span));
+                }
+            } else if self.track_close() {
+                self.out.push(Item::Close(span));
             }
-            // Columns: one per byte, from 1 (ASCII, nothing removed before it).
-            tokens.push(Token {
-                text: Text::from(&raw[w..i]),
-                span: Span::new(at.file, at.line, w as u32 + 1, (i - w) as u32),
-                quoted: false,
-            });
+            first = w + 1;
+            if first < words.len() && include_at(first) {
+                // The rest is an include: the general path reads it, as the residue of
+                // this line (as `split_and_emit` does).
+                self.plain_residue(raw, words[0].0 as usize, words[first].0 as usize, at);
+                self.words = words;
+                return true;
+            }
         }
-        let mut words = tokens.drain(..);
-        let keyword = words.next();
-        let args: Vec<Token> = words.collect();
-        self.tokens = tokens;
-        if let Some(keyword) = keyword {
-            self.track_statement(&keyword, &args);
-            self.out.push(Item::Statement(Node {
-                keyword,
-                args,
-                block: None,
-                text: Text::from(&raw[start..end]),
-            }));
-        }
+        self.plain_statement(raw, &words[first..], at);
+        self.words = words;
+        true
     }
 
-    fn plain_brace(&mut self, open: bool, at_byte: usize, at: Origin) {
-        let span = Span::new(at.file, at.line, at_byte as u32 + 1, 1);
-        if open {
-            if self.track_open(span) {
-                self.out.push(Item::Open(span));
-            }
-        } else if self.track_close() {
-            self.out.push(Item::Close(span));
-        }
+    /// `words` (no brace; maybe none) of `raw` as one statement.
+    fn plain_statement(&mut self, raw: &str, words: &[(u32, u32)], at: Origin) {
+        let Some((&(ks, ke), rest)) = words.split_first() else {
+            return;
+        };
+        let token = |&(s, e): &(u32, u32)| Token {
+            text: Text::from(&raw[s as usize..e as usize]),
+            span: Span::new(at.file, at.line, s + 1, e - s),
+            quoted: false,
+        };
+        let keyword = token(&(ks, ke));
+        let args: Vec<Token> = rest.iter().map(token).collect();
+        let end = rest.last().map_or(ke, |&(_, e)| e);
+        self.track_statement(&keyword, &args);
+        self.out.push(Item::Statement(Node {
+            keyword,
+            args,
+            block: None,
+            text: Text::from(&raw[ks as usize..end as usize]),
+        }));
     }
 
-    /// Hands `raw[next..end]` to the general path as the residue of the line
-    /// `raw[lead..end]`, as `split_and_emit` does.
-    fn plain_residue(&mut self, raw: &str, lead: usize, next: usize, end: usize, at: Origin) {
+    /// Hands `raw[next..]` to the general path as the residue of the line `raw[lead..]`.
+    fn plain_residue(&mut self, raw: &str, lead: usize, next: usize, at: Origin) {
+        let end = raw.trim_end_matches([' ', '\t']).len();
         self.cur.text.push_str(&raw[lead..end]);
         let mut cols = Cols::new(lead as u32 + 1, usize::MAX);
         cols.advance(&self.cur.text, next - lead);
@@ -140,5 +166,30 @@ impl Pre<'_> {
         self.cur.quote_reported = false;
         self.make_residue(next - lead, end - lead, Some(cols));
         self.cur.text.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn include_words_are_the_lexers() {
+        for w in [
+            "include",
+            "includer",
+            "includem",
+            "includew",
+            "includeb",
+            "includea",
+            "includex",
+            "includ",
+            "include_check",
+            "Include",
+            "xinclude",
+        ] {
+            let lexer = crate::conf::lexer::include_directive(&format!("{w} x")).is_some();
+            assert_eq!(INCLUDES.contains(&w.as_bytes()), lexer, "{w}");
+        }
     }
 }

@@ -151,7 +151,11 @@ fn addr_port(
     }
     let ip = ip_with_hint(cx, what, first)?;
     let port = match args.get(1) {
-        Some(t) => port_token(cx, &format!("{what} port"), t)?,
+        // The common case first: a valid port needs no name for messages.
+        Some(t) => match t.text.parse::<u16>() {
+            Ok(p) => Some(p).filter(|&p| p != 0),
+            Err(_) => port_token(cx, &format!("{what} port"), t)?,
+        },
         None => None,
     };
     Some((ip, port))
@@ -222,13 +226,18 @@ fn block_only<'n>(cx: &mut Cx, node: &'n Node) -> Option<&'n [Node]> {
 fn walk<T>(cx: &mut Cx, target: &mut T, items: &[Node], table: &[Kw<T>], block: &str) {
     for node in items {
         eaten_keyword(cx, node, table);
-        let known = table
-            .iter()
-            .any(|k| k.name == node.keyword.text && !node.keyword.quoted);
-        if !known && old_spelling(cx, node, table, block) {
+        let known = match node.keyword.quoted {
+            false => table.iter().find(|k| k.name == node.keyword.text),
+            true => None,
+        };
+        if let Some(kw) = known {
+            cx.read_known(target, node, kw);
             continue;
         }
-        if !known && node.block.is_none() {
+        if old_spelling(cx, node, table, block) {
+            continue;
+        }
+        if node.block.is_none() {
             if let Some((kw, fixed)) = unglue(node, table) {
                 let text = &node.keyword.text;
                 let shown = glued_address(text)

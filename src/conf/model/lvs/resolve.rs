@@ -494,7 +494,7 @@ fn granularity(
 
 /// What a real server needs to know of its virtual server.
 struct VsView {
-    label: String,
+    service: Service,
     /// The service port for a service by address; None = no port.
     address_port: Option<Option<u16>>,
     fwmark: bool,
@@ -533,7 +533,7 @@ impl VsView {
             }
         }
         VsView {
-            label: vs.label(),
+            service: vs.service.clone(),
             address_port: match vs.service {
                 Service::Address { port, .. } => Some(port),
                 _ => None,
@@ -595,10 +595,9 @@ fn real_server(rs: &mut RealServer, vs: &VsView, g: &GlobalDefaults, out: &Outsi
             .hint("IPVS stops sending at uthreshold connections and resumes below lthreshold");
         }
     }
-    let label = rs.label();
     let mut checkers = std::mem::take(&mut rs.checkers);
     for c in &mut checkers {
-        checker(c, rs, &label, g, out, cx);
+        checker(c, rs, g, out, cx);
     }
     rs.checkers = checkers;
 }
@@ -614,7 +613,7 @@ fn same_family(what: &str, ip: IpAddr, method: Method, span: Span, vs: &VsView, 
             format!(
                 "{what} {ip} is {} but the virtual server {} is {}",
                 Family::of(&ip).word(),
-                vs.label,
+                service_label(&vs.service),
                 f.word()
             ),
         )
@@ -698,14 +697,7 @@ fn nat_port(port: Option<u16>, vs: &VsView) -> Option<u16> {
     }
 }
 
-fn checker(
-    c: &mut Checker,
-    rs: &RealServer,
-    rs_label: &str,
-    g: &GlobalDefaults,
-    out: &Outside,
-    cx: &mut Cx,
-) {
+fn checker(c: &mut Checker, rs: &RealServer, g: &GlobalDefaults, out: &Outside, cx: &mut Cx) {
     let name = c.name();
     let (common, conn) = c.parts_mut();
     if let Some(common) = common {
@@ -720,16 +712,16 @@ fn checker(
             for u in &mut h.urls {
                 u.virtualhost = u.set.virtualhost.clone().or_else(|| h.virtualhost.clone());
             }
-            conn_checks(&h.conn, name, rs_label, h.span, true, cx);
+            conn_checks(&h.conn, name, rs, h.span, true, cx);
         }
-        Checker::Tcp(t) => conn_checks(&t.conn, name, rs_label, rs.span, true, cx),
+        Checker::Tcp(t) => conn_checks(&t.conn, name, rs, rs.span, true, cx),
         Checker::Smtp(s) => {
             let span = s.host_span.unwrap_or(rs.span);
-            conn_checks(&s.conn, name, rs_label, span, true, cx)
+            conn_checks(&s.conn, name, rs, span, true, cx)
         }
-        Checker::Dns(d) => conn_checks(&d.conn, name, rs_label, rs.span, true, cx),
-        Checker::Udp(u) => conn_checks(&u.conn, name, rs_label, rs.span, true, cx),
-        Checker::Ping(p) => conn_checks(&p.conn, name, rs_label, rs.span, false, cx),
+        Checker::Dns(d) => conn_checks(&d.conn, name, rs, rs.span, true, cx),
+        Checker::Udp(u) => conn_checks(&u.conn, name, rs, rs.span, true, cx),
+        Checker::Ping(p) => conn_checks(&p.conn, name, rs, rs.span, false, cx),
         Checker::Misc(m) => m.timeout = m.set_timeout.unwrap_or(m.common.delay_loop),
         Checker::File(f) => match out.track_files.iter().find(|(n, _, _)| *n == f.track_file) {
             Some((_, w, r)) => {
@@ -800,11 +792,14 @@ fn connection(c: &mut Conn, rs: &RealServer) {
     c.fwmark = s.fwmark;
 }
 
-fn conn_checks(c: &Conn, name: &str, rs_label: &str, span: Span, needs_port: bool, cx: &mut Cx) {
+fn conn_checks(c: &Conn, name: &str, rs: &RealServer, span: Span, needs_port: bool, cx: &mut Cx) {
     if needs_port && c.connect_port.is_none() {
         cx.error(
             span,
-            format!("`{name}` of real server {rs_label} has no port to connect to"),
+            format!(
+                "`{name}` of real server {} has no port to connect to",
+                rs.label()
+            ),
         )
         .hint("add `connect_port <PORT>` to the checker, or a port to the real server");
     }
