@@ -92,6 +92,7 @@ fn pipeline(
     mut reader: model::Reader,
 ) -> Parsed {
     let mut tree = ast::TreeBuilder::new();
+    let mut finished = Vec::new();
     preprocess::run_streaming(
         &mut sources,
         &mut diags,
@@ -102,8 +103,10 @@ fn pipeline(
                 tree.item(item, diags);
             }
             let mut cx = schema::Cx::new(diags);
-            for node in tree.take_finished() {
+            finished.extend(tree.take_finished());
+            for node in finished.drain(..) {
                 reader.top_level(&node, &mut cx);
+                tree.recycle(node);
             }
         },
     );

@@ -6,7 +6,7 @@
 //! the same result for these lines, only slower.
 
 use super::{Cols, FileId, Item, Origin, Pre, Source, KEEPALIVED_LINE_MAX};
-use crate::conf::ast::{Node, Token};
+use crate::conf::ast::{Args, Node, Token};
 use crate::conf::source::Span;
 use crate::conf::text::Text;
 
@@ -141,7 +141,7 @@ impl Pre<'_> {
             quoted: false,
         };
         let keyword = token(&(ks, ke));
-        let args: Vec<Token> = rest.iter().map(token).collect();
+        let args: Args = rest.iter().map(token).collect();
         let end = rest.last().map_or(ke, |&(_, e)| e);
         self.track_statement(&keyword, &args);
         self.out.push(Item::Statement(Node {

@@ -368,7 +368,7 @@ fn unglue<'t, T>(node: &Node, table: &'t [Kw<T>]) -> Option<(&'t Kw<T>, Node)> {
         kw,
         Node {
             keyword,
-            args,
+            args: args.into(),
             block: None,
             text: node.text.clone(),
         },
