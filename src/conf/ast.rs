@@ -239,14 +239,21 @@ impl TreeBuilder {
 
     /// Takes back a statement that has been read: its blocks' item lists are kept for the
     /// blocks to come, so a large configuration does not allocate a list per block.
-    pub fn recycle(&mut self, node: Node) {
-        let Some(block) = node.block else {
+    pub fn recycle(&mut self, mut node: Node) {
+        self.recycle_blocks(&mut node);
+    }
+
+    fn recycle_blocks(&mut self, node: &mut Node) {
+        let Some(block) = node.block.take() else {
             return;
         };
         let mut items = block.items;
-        for n in items.drain(..) {
-            self.recycle(n);
+        for n in &mut items {
+            if n.block.is_some() {
+                self.recycle_blocks(n);
+            }
         }
+        items.clear();
         // Small lists only: one huge block must not stay allocated.
         if self.spare.len() < SPARE_LISTS && items.capacity() <= 64 {
             self.spare.push(items);
@@ -257,11 +264,7 @@ impl TreeBuilder {
     pub fn item(&mut self, item: Item, diags: &mut Diagnostics) {
         match item {
             Item::Line(line) => self.line(line, diags),
-            Item::Statement(node) => {
-                self.text = None;
-                let last = self.stack.len() - 1;
-                self.stack[last].items.push(node);
-            }
+            Item::Statement(node) => self.statement(node),
             Item::Open(span) => {
                 self.text = None;
                 Builder { tree: self, diags }.open_block(Vec::new(), span, true);
@@ -271,6 +274,13 @@ impl TreeBuilder {
                 Builder { tree: self, diags }.close_block(span);
             }
         }
+    }
+
+    /// Adds a statement without a block (a line without braces).
+    pub fn statement(&mut self, node: Node) {
+        self.text = None;
+        let last = self.stack.len() - 1;
+        self.stack[last].items.push(node);
     }
 
     /// Adds one logical line.

@@ -98,10 +98,8 @@ fn pipeline(
         &mut diags,
         opts,
         mains,
-        &mut |lines, diags| {
-            for item in lines.drain(..) {
-                tree.item(item, diags);
-            }
+        &mut tree,
+        &mut |tree, diags| {
             let mut cx = schema::Cx::new(diags);
             finished.extend(tree.take_finished());
             for node in finished.drain(..) {

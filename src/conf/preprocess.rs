@@ -20,7 +20,7 @@ use std::rc::Rc;
 
 mod plain;
 
-use super::ast::{Item, Line};
+use super::ast::{Item, Line, TreeBuilder};
 use super::diag::{Diagnostic, Diagnostics, Severity};
 use super::file_lines::{find_newline, FileLines, Line as FileLine, ReadError};
 use super::lexer::{
@@ -79,86 +79,149 @@ pub fn run(
     opts: &LoadOptions,
     mains: Vec<MainFile>,
 ) -> Vec<Line> {
-    let mut all = Vec::new();
-    run_streaming(sources, diags, opts, mains, &mut |items, _| {
-        all.extend(items.drain(..).map(Item::into_line))
-    });
-    all
+    let mut pre = Pre::new(sources, diags, opts, mains, Output::Items(Vec::new()));
+    pre.drive(&mut |_, _| {});
+    match pre.output {
+        Output::Items(items) => items.into_iter().map(Item::into_line).collect(),
+        Output::Tree(_) => Vec::new(),
+    }
 }
 
-/// [`run`], handing what it makes to `sink` in batches; the sink drains the batch and may
-/// report findings of its own. Included files are read as streams (their text is not kept)
-/// when the main files are.
+/// [`run`], building `tree` as the lines are made; every so often (and at the end) `sink`
+/// may take what is finished, and report findings of its own. Plain statements carry their
+/// text only where a reader needs it (script keywords, see `plain.rs`). Included files are
+/// read as streams (their text is not kept) when the main files are.
 pub fn run_streaming(
     sources: &mut Sources,
     diags: &mut Diagnostics,
     opts: &LoadOptions,
     mains: Vec<MainFile>,
-    sink: &mut dyn FnMut(&mut Vec<Item>, &mut Diagnostics),
+    tree: &mut TreeBuilder,
+    sink: &mut dyn FnMut(&mut TreeBuilder, &mut Diagnostics),
 ) {
-    let stream_files = mains.iter().any(|m| m.stream.is_some());
-    let check = opts.initial_include_check();
-    let mut pre = Pre {
-        sources,
-        diags,
-        config_id: opts.effective_config_id(),
-        include_check: check,
-        initial_check: check,
-        check_source: if opts.all_config {
-            CheckSource::AllConfig
-        } else {
-            CheckSource::Keyword
-        },
-        mains: mains.into(),
-        frames: Vec::new(),
-        cur: Piece::empty(),
-        residue: None,
-        spare: String::new(),
-        raw: String::new(),
-        scratch: String::new(),
-        scratch_removed: Vec::new(),
-        seqs: Vec::new(),
-        expansion: None,
-        ml_stack: Vec::new(),
-        ml_seq_depth: 0,
-        collecting: None,
-        defs: HashMap::new(),
-        next_gen: 0,
-        out: Vec::new(),
-        blocks: Vec::new(),
-        dropped_opens: 0,
-        last_is_global_defs: false,
-        rng: seed(),
-        generated_lines: 0,
-        generated_bytes: 0,
-        generated_total: 0,
-        limit_per_line: MAX_GENERATED_PER_LINE,
-        limit_total: MAX_GENERATED_TOTAL,
-        undefined: Vec::new(),
-        env_noted: false,
-        muted: false,
-        stream_files,
-        words: Vec::new(),
-    };
-    pre.out.reserve(BATCH);
-    #[cfg(test)]
-    if let Some((per_line, total)) = tests::LIMITS.with(|l| l.get()) {
-        pre.limit_per_line = per_line;
-        pre.limit_total = total;
+    Pre::new(sources, diags, opts, mains, Output::Tree(tree)).drive(sink);
+}
+
+/// Where the preprocessor's lines go.
+enum Output<'a> {
+    /// Kept as they are (tests, `preprocess_str`).
+    Items(Vec<Item>),
+    /// Into the tree at once.
+    Tree(&'a mut TreeBuilder),
+}
+
+impl<'a> Pre<'a> {
+    fn new(
+        sources: &'a mut Sources,
+        diags: &'a mut Diagnostics,
+        opts: &LoadOptions,
+        mains: Vec<MainFile>,
+        output: Output<'a>,
+    ) -> Self {
+        let stream_files = mains.iter().any(|m| m.stream.is_some());
+        let check = opts.initial_include_check();
+        #[allow(unused_mut)]
+        let mut pre = Pre {
+            sources,
+            diags,
+            config_id: opts.effective_config_id(),
+            include_check: check,
+            initial_check: check,
+            check_source: if opts.all_config {
+                CheckSource::AllConfig
+            } else {
+                CheckSource::Keyword
+            },
+            mains: mains.into(),
+            frames: Vec::new(),
+            cur: Piece::empty(),
+            residue: None,
+            spare: String::new(),
+            raw: String::new(),
+            scratch: String::new(),
+            scratch_removed: Vec::new(),
+            seqs: Vec::new(),
+            expansion: None,
+            ml_stack: Vec::new(),
+            ml_seq_depth: 0,
+            collecting: None,
+            defs: HashMap::new(),
+            next_gen: 0,
+            output,
+            pending: 0,
+            tree_diags: Diagnostics::new(),
+            blocks: Vec::new(),
+            dropped_opens: 0,
+            last_is_global_defs: false,
+            rng: seed(),
+            generated_lines: 0,
+            generated_bytes: 0,
+            generated_total: 0,
+            limit_per_line: MAX_GENERATED_PER_LINE,
+            limit_total: MAX_GENERATED_TOTAL,
+            undefined: Vec::new(),
+            env_noted: false,
+            muted: false,
+            stream_files,
+            words: Vec::new(),
+        };
+        #[cfg(test)]
+        if let Some((per_line, total)) = tests::LIMITS.with(|l| l.get()) {
+            pre.limit_per_line = per_line;
+            pre.limit_total = total;
+        }
+        #[cfg(test)]
+        if let Some(seed) = tests::SEED.with(|l| l.get()) {
+            pre.rng = seed;
+        }
+        pre
     }
-    #[cfg(test)]
-    if let Some(seed) = tests::SEED.with(|l| l.get()) {
-        pre.rng = seed;
+
+    fn drive(&mut self, sink: &mut dyn FnMut(&mut TreeBuilder, &mut Diagnostics)) {
+        self.install_builtins();
+        while self.fetch() {
+            self.process();
+            if self.pending >= BATCH {
+                self.flush(sink);
+            }
+        }
+        self.end_collect();
+        self.flush(sink);
     }
-    pre.install_builtins();
-    while pre.fetch() {
-        pre.process();
-        if pre.out.len() >= BATCH {
-            sink(&mut pre.out, pre.diags);
+
+    fn flush(&mut self, sink: &mut dyn FnMut(&mut TreeBuilder, &mut Diagnostics)) {
+        self.pending = 0;
+        // The tree's findings follow those of the lines handed on since the last flush, as
+        // when the lines went to the tree in batches.
+        let found = std::mem::take(&mut self.tree_diags);
+        self.diags.extend(found.into_vec());
+        if let Output::Tree(tree) = &mut self.output {
+            sink(tree, self.diags);
         }
     }
-    pre.end_collect();
-    sink(&mut pre.out, pre.diags);
+
+    /// Hands on one piece of a logical line.
+    fn push(&mut self, item: Item) {
+        self.pending += 1;
+        match &mut self.output {
+            Output::Items(items) => items.push(item),
+            Output::Tree(tree) => tree.item(item, &mut self.tree_diags),
+        }
+    }
+
+    /// Hands on a statement without a block.
+    fn push_statement(&mut self, node: super::ast::Node) {
+        self.pending += 1;
+        match &mut self.output {
+            Output::Items(items) => items.push(Item::Statement(node)),
+            Output::Tree(tree) => tree.statement(node),
+        }
+    }
+
+    /// Whether plain statements keep their text (see `plain.rs`).
+    fn all_text(&self) -> bool {
+        matches!(self.output, Output::Items(_))
+    }
 }
 
 fn seed() -> u64 {
@@ -377,7 +440,10 @@ struct Pre<'a> {
     collecting: Option<Collect>,
     defs: HashMap<Box<str>, Def>,
     next_gen: u32,
-    out: Vec<Item>,
+    output: Output<'a>,
+    /// Pieces handed on since the sink last ran, and the tree's findings about them.
+    pending: usize,
+    tree_diags: Diagnostics,
     /// For each open block: whether it is `global_defs` (for `include_check`).
     blocks: Vec<bool>,
     /// `{` dropped for nesting too deep, whose `}` are dropped too.
@@ -2631,7 +2697,7 @@ impl Pre<'_> {
         } else {
             lexer::restore_braces(&self.cur.text[start..end])
         };
-        self.out.push(Item::Line(Line { text, tokens }));
+        self.push(Item::Line(Line { text, tokens }));
     }
 
     /// A `{` opens a block: false when it is dropped (nested too deep).

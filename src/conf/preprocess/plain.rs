@@ -7,6 +7,7 @@
 
 use super::{Cols, FileId, Item, Origin, Pre, Source, KEEPALIVED_LINE_MAX};
 use crate::conf::ast::{Args, Node, Token};
+use crate::conf::lexer;
 use crate::conf::source::Span;
 use crate::conf::text::Text;
 
@@ -48,6 +49,15 @@ const INCLUDES: &[&[u8]] = &[
     b"includeb",
     b"includea",
 ];
+
+/// Whether a statement's reader reads its line's text: script keywords split it again
+/// (`Cx::script`), and a keyword glued to a number is split and read as the keyword it
+/// starts with. The others read only words: their nodes go without the text (on a plain
+/// line it holds nothing the words do not; `Cx::script` joins the words when it is empty).
+fn needs_text(keyword: &str) -> bool {
+    keyword.bytes().any(|b| b.is_ascii_digit())
+        || lexer::SCRIPT_KEYWORDS.iter().any(|(k, _)| *k == keyword)
+}
 
 impl Pre<'_> {
     /// Reads `raw` (line `line` of `file`, no multiline definition being collected) when it
@@ -111,10 +121,10 @@ impl Pre<'_> {
             let span = Span::new(file, line, s + 1, 1);
             if b[s as usize] == b'{' {
                 if self.track_open(span) {
-                    self.out.push(Item::Open(span));
+                    self.push(Item::Open(span));
                 }
             } else if self.track_close() {
-                self.out.push(Item::Close(span));
+                self.push(Item::Close(span));
             }
             first = w + 1;
             if first < words.len() && include_at(first) {
@@ -144,12 +154,17 @@ impl Pre<'_> {
         let args: Args = rest.iter().map(token).collect();
         let end = rest.last().map_or(ke, |&(_, e)| e);
         self.track_statement(&keyword, &args);
-        self.out.push(Item::Statement(Node {
+        let text = if self.all_text() || needs_text(&keyword.text) {
+            Text::from(&raw[ks as usize..end as usize])
+        } else {
+            Text::new()
+        };
+        self.push_statement(Node {
             keyword,
             args,
             block: None,
-            text: Text::from(&raw[ks as usize..end as usize]),
-        }));
+            text,
+        });
     }
 
     /// Hands `raw[next..]` to the general path as the residue of the line `raw[lead..]`.
