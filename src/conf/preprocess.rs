@@ -2730,10 +2730,10 @@ impl Pre<'_> {
 
     /// A statement: `include_check` in `global_defs` takes effect here.
     fn track_statement(&mut self, keyword: &super::ast::Token, args: &[super::ast::Token]) {
-        if keyword.is("include_check") && self.blocks.len() == 1 && self.blocks[0] {
+        if self.blocks.len() == 1 && self.blocks[0] && keyword.is("include_check") {
             self.include_check_keyword(args);
         }
-        self.last_is_global_defs = keyword.is("global_defs");
+        self.last_is_global_defs = keyword.text.starts_with('g') && keyword.is("global_defs");
     }
 
     /// R8: `include_check [[+|-]read|match|wildcard_match|brace_match ...]` takes effect for

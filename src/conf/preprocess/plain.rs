@@ -55,8 +55,13 @@ const INCLUDES: &[&[u8]] = &[
 /// starts with. The others read only words: their nodes go without the text (on a plain
 /// line it holds nothing the words do not; `Cx::script` joins the words when it is empty).
 fn needs_text(keyword: &str) -> bool {
+    // Every script keyword starts with one of these letters; most keywords do not.
+    let maybe_script = matches!(
+        keyword.as_bytes().first(),
+        Some(b'n' | b'q' | b's' | b'm' | b'v' | b'l')
+    );
     keyword.bytes().any(|b| b.is_ascii_digit())
-        || lexer::SCRIPT_KEYWORDS.iter().any(|(k, _)| *k == keyword)
+        || maybe_script && lexer::SCRIPT_KEYWORDS.iter().any(|(k, _)| *k == keyword)
 }
 
 impl Pre<'_> {
@@ -151,7 +156,11 @@ impl Pre<'_> {
             quoted: false,
         };
         let keyword = token(&(ks, ke));
-        let args: Args = rest.iter().map(token).collect();
+        let args = match rest {
+            [] => Args::None,
+            [one] => Args::One(token(one)),
+            _ => Args::Many(rest.iter().map(token).collect()),
+        };
         let end = rest.last().map_or(ke, |&(_, e)| e);
         self.track_statement(&keyword, &args);
         let text = if self.all_text() || needs_text(&keyword.text) {
@@ -187,6 +196,16 @@ impl Pre<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn script_keywords_keep_their_text() {
+        for (k, _) in lexer::SCRIPT_KEYWORDS {
+            assert!(needs_text(k), "{k}");
+        }
+        assert!(needs_text("connect_port80"));
+        assert!(!needs_text("status_code"));
+        assert!(!needs_text("real_server"));
+    }
 
     #[test]
     fn include_words_are_the_lexers() {
