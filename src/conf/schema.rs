@@ -139,10 +139,11 @@ impl<'d> Cx<'d> {
     pub fn walk<T>(&mut self, target: &mut T, items: &[Node], table: &[Kw<T>], block: &str) {
         for node in items {
             let name = node.keyword.text.as_str();
-            match table
-                .iter()
-                .find(|k| k.name == name && !node.keyword.quoted)
-            {
+            let found = match node.keyword.quoted {
+                false => table.iter().find(|k| k.name == name),
+                true => None,
+            };
+            match found {
                 Some(kw) => self.read_known(target, node, kw),
                 None => self.unknown(node, table.iter().map(|k| k.name), block),
             }

@@ -7,7 +7,6 @@
 
 use super::{Cols, FileId, Item, Origin, Pre, Source, KEEPALIVED_LINE_MAX};
 use crate::conf::ast::{Args, Node, Token};
-use crate::conf::lexer;
 use crate::conf::source::Span;
 use crate::conf::text::Text;
 
@@ -55,13 +54,18 @@ const INCLUDES: &[&[u8]] = &[
 /// starts with. The others read only words: their nodes go without the text (on a plain
 /// line it holds nothing the words do not; `Cx::script` joins the words when it is empty).
 fn needs_text(keyword: &str) -> bool {
-    // Every script keyword starts with one of these letters; most keywords do not.
-    let maybe_script = matches!(
-        keyword.as_bytes().first(),
-        Some(b'n' | b'q' | b's' | b'm' | b'v' | b'l')
-    );
-    keyword.bytes().any(|b| b.is_ascii_digit())
-        || maybe_script && lexer::SCRIPT_KEYWORDS.iter().any(|(k, _)| *k == keyword)
+    // The script keywords, and what starts like them: a keyword glued to a number is read
+    // as the keyword it starts with (`lvs::unglue`).
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| keyword.starts_with(p));
+    match keyword.as_bytes().first() {
+        Some(b'n') => starts(&["notify"]),
+        Some(b'q') => starts(&["quorum_"]),
+        Some(b's') => starts(&["script", "startup_script", "shutdown_script"]),
+        Some(b'm') => starts(&["misc_path"]),
+        Some(b'v') => starts(&["vrrp_notify"]),
+        Some(b'l') => starts(&["lvs_notify"]),
+        _ => false,
+    }
 }
 
 impl Pre<'_> {
@@ -76,6 +80,10 @@ impl Pre<'_> {
         let mut words = std::mem::take(&mut self.words);
         words.clear();
         let mut i = 0;
+        // Indentation, eight spaces at a time.
+        while b.get(i..i + 8) == Some(b"        ") {
+            i += 8;
+        }
         while i < b.len() {
             match CLASS[usize::from(b[i])] {
                 BLANK => i += 1,
@@ -199,10 +207,11 @@ mod tests {
 
     #[test]
     fn script_keywords_keep_their_text() {
-        for (k, _) in lexer::SCRIPT_KEYWORDS {
+        for (k, _) in crate::conf::lexer::SCRIPT_KEYWORDS {
             assert!(needs_text(k), "{k}");
         }
-        assert!(needs_text("connect_port80"));
+        assert!(needs_text("notify_up1"));
+        assert!(needs_text("misc_path2"));
         assert!(!needs_text("status_code"));
         assert!(!needs_text("real_server"));
     }

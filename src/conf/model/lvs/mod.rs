@@ -226,8 +226,9 @@ fn block_only<'n>(cx: &mut Cx, node: &'n Node) -> Option<&'n [Node]> {
 fn walk<T>(cx: &mut Cx, target: &mut T, items: &[Node], table: &[Kw<T>], block: &str) {
     for node in items {
         eaten_keyword(cx, node, table);
+        let name = node.keyword.text.as_str();
         let known = match node.keyword.quoted {
-            false => table.iter().find(|k| k.name == node.keyword.text),
+            false => table.iter().find(|k| k.name == name),
             true => None,
         };
         if let Some(kw) = known {
