@@ -912,8 +912,8 @@ fn weights_note(vs: &VirtualServer, cx: &mut Cx) {
 /// Two virtual servers for the same IPVS service (`all` in the order of the file).
 fn duplicate_services(all: &[(u32, ServiceKey, Span)], cx: &mut Cx) {
     // A map, not a pairwise scan: configs with 10,000 services are real.
-    let mut seen: std::collections::HashMap<&ServiceKey, Span> =
-        std::collections::HashMap::with_capacity(all.len());
+    let mut seen: std::collections::HashMap<&ServiceKey, Span, FastHash> =
+        std::collections::HashMap::with_capacity_and_hasher(all.len(), FastHash);
     for (_, key, span) in all {
         if let Some(first) = seen.get(key).copied() {
             cx.warning(
@@ -925,6 +925,52 @@ fn duplicate_services(all: &[(u32, ServiceKey, Span)], cx: &mut Cx) {
         } else {
             seen.insert(key, *span);
         }
+    }
+}
+
+/// A multiply-and-rotate hasher for the duplicate check: its keys come from the file being
+/// read, not from an adversary, and SipHash cost more than the rest of the check.
+#[derive(Clone, Copy, Default)]
+struct FastHash;
+
+struct FastHasher(u64);
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher(0)
+    }
+}
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_u8(&mut self, v: u8) {
+        self.write_u64(u64::from(v));
+    }
+
+    fn write_u16(&mut self, v: u16) {
+        self.write_u64(u64::from(v));
+    }
+
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
     }
 }
 
