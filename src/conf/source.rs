@@ -1,8 +1,8 @@
 //! The configuration's source text: every file read (the main file and each include), with
 //! line tables, so any finding can be shown as FILE:LINE:COL with its line and include chain.
 
-use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use super::file_lines::{FileLines, Line};
@@ -39,7 +39,7 @@ pub struct SourceFile {
     pub text: String,
     kept: bool,
     /// Byte offset of the start of each line, made when a line is first asked for.
-    line_starts: OnceCell<Vec<usize>>,
+    line_starts: OnceLock<Vec<usize>>,
     /// Lines read again for findings, when the text is not kept: (line, text).
     recalled: Vec<(u32, String)>,
     /// Length and modification time when the file was read (lines are only read again
@@ -110,7 +110,7 @@ impl Sources {
             path: path.to_path_buf(),
             text,
             kept: true,
-            line_starts: OnceCell::new(),
+            line_starts: OnceLock::new(),
             recalled: Vec::new(),
             stamp: None,
             included_from,
@@ -130,7 +130,7 @@ impl Sources {
             path: path.to_path_buf(),
             text: String::new(),
             kept: false,
-            line_starts: OnceCell::new(),
+            line_starts: OnceLock::new(),
             recalled: Vec::new(),
             stamp: Some(stamp(meta)),
             included_from,
