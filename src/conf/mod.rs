@@ -81,9 +81,10 @@ pub fn preprocess_str(
     loader::preprocess_text(name, text, opts)
 }
 
-/// Preprocessing, tree building and model reading run as one stream: each top-level block
-/// is read into the model as soon as it is complete and its tree is dropped, so memory holds
-/// the sources and the model, never the whole tree or all the lines.
+/// Preprocessing, tree building and model reading run as one stream: the preprocessor puts
+/// each statement into the tree as it is made, and each top-level block is read into the
+/// model as soon as it is complete and its tree taken back, so memory holds the sources and
+/// the model, never the whole tree or all the lines.
 fn pipeline(
     mut sources: Sources,
     mut diags: Diagnostics,

@@ -11,7 +11,8 @@
 //! Where keepalived's processes disagree (R33), ha reads the configuration as keepalived's VRRP
 //! and checker processes do, since those set up VRRP and LVS, and warns. Where keepalived is
 //! hazardous (cycles, runaway growth, crashes), ha reports an error instead. The common line
-//! (no `$`, `@`, `~` or `\`) takes a path without allocations besides its tokens.
+//! (printable ASCII without quotes, comments, escapes, `$`, `@` or `~`) takes a one-pass path
+//! of its own (`plain.rs`) that gives the same result.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs;
