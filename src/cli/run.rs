@@ -59,12 +59,13 @@ pub fn run(a: &RunArgs) -> Result<Exit, CliError> {
         let log = crate::daemon::log::Log::stderr(a.log_detail);
         return run_daemon(&a.file, &opts, log);
     }
-    let parsed = load_and_check_host(
+    let parsed = conf::check(
         &a.file,
         &LoadOptions {
             config_id: a.config_id.clone(),
             all_config: a.all_config,
         },
+        &conf::env::SystemHost::new(),
     );
     let mut out = std::io::stdout().lock();
     let shown = a.file.display().to_string();

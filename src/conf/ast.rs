@@ -29,11 +29,144 @@ pub struct Line {
     pub tokens: Vec<Token>,
 }
 
+/// What the preprocessor hands on: a logical line, or, from its path for the common line,
+/// the pieces of one already split (a statement without braces, a lone brace).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    Line(Line),
+    /// A statement without a block: the line had no brace.
+    Statement(Node),
+    /// A `{` standing alone.
+    Open(Span),
+    /// A `}` standing alone.
+    Close(Span),
+}
+
+impl Item {
+    /// The item as the logical line it stands for.
+    pub fn into_line(self) -> Line {
+        let brace = |text: &str, span| Line {
+            text: Text::new(),
+            tokens: vec![Token {
+                text: text.into(),
+                span,
+                quoted: false,
+            }],
+        };
+        match self {
+            Item::Line(l) => l,
+            Item::Statement(n) => {
+                let mut tokens = Vec::with_capacity(1 + n.args.len());
+                tokens.push(n.keyword);
+                tokens.extend(n.args);
+                Line {
+                    text: n.text,
+                    tokens,
+                }
+            }
+            Item::Open(span) => brace("{", span),
+            Item::Close(span) => brace("}", span),
+        }
+    }
+}
+
+/// The arguments of a statement. Most statements have one: it is kept inline, so reading
+/// a large configuration does not allocate a list for each line.
+#[derive(Clone, Default)]
+pub enum Args {
+    #[default]
+    None,
+    One(Token),
+    Many(Vec<Token>),
+}
+
+impl Args {
+    pub fn as_slice(&self) -> &[Token] {
+        match self {
+            Args::None => &[],
+            Args::One(t) => std::slice::from_ref(t),
+            Args::Many(v) => v,
+        }
+    }
+
+    pub fn into_vec(self) -> Vec<Token> {
+        match self {
+            Args::None => Vec::new(),
+            Args::One(t) => vec![t],
+            Args::Many(v) => v,
+        }
+    }
+}
+
+impl From<Vec<Token>> for Args {
+    fn from(mut v: Vec<Token>) -> Self {
+        match v.len() {
+            0 => Args::None,
+            1 => v.pop().map_or(Args::None, Args::One),
+            _ => Args::Many(v),
+        }
+    }
+}
+
+impl FromIterator<Token> for Args {
+    fn from_iter<I: IntoIterator<Item = Token>>(iter: I) -> Self {
+        let mut it = iter.into_iter();
+        let Some(first) = it.next() else {
+            return Args::None;
+        };
+        let Some(second) = it.next() else {
+            return Args::One(first);
+        };
+        let mut v = Vec::with_capacity(2 + it.size_hint().0);
+        v.push(first);
+        v.push(second);
+        v.extend(it);
+        Args::Many(v)
+    }
+}
+
+impl std::ops::Deref for Args {
+    type Target = [Token];
+    fn deref(&self) -> &[Token] {
+        self.as_slice()
+    }
+}
+
+impl<'a> IntoIterator for &'a Args {
+    type Item = &'a Token;
+    type IntoIter = std::slice::Iter<'a, Token>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl IntoIterator for Args {
+    type Item = Token;
+    type IntoIter = std::vec::IntoIter<Token>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_vec().into_iter()
+    }
+}
+
+impl PartialEq for Args {
+    fn eq(&self, other: &Args) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Args {}
+
+impl std::fmt::Debug for Args {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_slice(), f)
+    }
+}
+
 /// A statement: `keyword args... [{ items }]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     pub keyword: Token,
-    pub args: Vec<Token>,
+    pub args: Args,
     pub block: Option<Block>,
     /// The statement's logical line (without braces), for keywords that re-parse it.
     pub text: Text,
@@ -78,7 +211,13 @@ pub struct TreeBuilder {
     stack: Vec<Frame>,
     /// The current line's text when it holds one statement and no brace.
     text: Option<Text>,
+    /// Emptied item lists of blocks already read, for the next blocks (see
+    /// [`TreeBuilder::recycle`]).
+    spare: Vec<Vec<Node>>,
 }
+
+/// Item lists kept for reuse; a top-level block rarely has more blocks than this.
+const SPARE_LISTS: usize = 256;
 
 impl Default for TreeBuilder {
     fn default() -> Self {
@@ -94,7 +233,54 @@ impl TreeBuilder {
                 items: Vec::new(),
             }],
             text: None,
+            spare: Vec::new(),
         }
+    }
+
+    /// Takes back a statement that has been read: its blocks' item lists are kept for the
+    /// blocks to come, so a large configuration does not allocate a list per block.
+    pub fn recycle(&mut self, mut node: Node) {
+        self.recycle_blocks(&mut node);
+    }
+
+    fn recycle_blocks(&mut self, node: &mut Node) {
+        let Some(block) = node.block.take() else {
+            return;
+        };
+        let mut items = block.items;
+        for n in &mut items {
+            if n.block.is_some() {
+                self.recycle_blocks(n);
+            }
+        }
+        items.clear();
+        // Small lists only: one huge block must not stay allocated.
+        if self.spare.len() < SPARE_LISTS && items.capacity() <= 64 {
+            self.spare.push(items);
+        }
+    }
+
+    /// Adds what the preprocessor handed on.
+    pub fn item(&mut self, item: Item, diags: &mut Diagnostics) {
+        match item {
+            Item::Line(line) => self.line(line, diags),
+            Item::Statement(node) => self.statement(node),
+            Item::Open(span) => {
+                self.text = None;
+                Builder { tree: self, diags }.open_block(Vec::new(), span, true);
+            }
+            Item::Close(span) => {
+                self.text = None;
+                Builder { tree: self, diags }.close_block(span);
+            }
+        }
+    }
+
+    /// Adds a statement without a block (a line without braces).
+    pub fn statement(&mut self, node: Node) {
+        self.text = None;
+        let last = self.stack.len() - 1;
+        self.stack[last].items.push(node);
     }
 
     /// Adds one logical line.
@@ -206,14 +392,15 @@ impl Builder<'_, '_> {
                     span: at,
                     quoted: false,
                 },
-                args: Vec::new(),
+                args: Args::None,
                 block: None,
                 text: Text::new(),
             });
         }
+        let items = self.tree.spare.pop().unwrap_or_default();
         self.tree.stack.push(Frame {
             open: Some(at),
-            items: Vec::new(),
+            items,
         });
     }
 
@@ -251,7 +438,7 @@ impl Builder<'_, '_> {
                     span: open,
                     quoted: false,
                 },
-                args: Vec::new(),
+                args: Args::None,
                 block: Some(block),
                 text: Text::new(),
             }),
@@ -324,6 +511,23 @@ mod tests {
         let mut d = Diagnostics::new();
         let nodes = build(lines(text), &mut d);
         (shape(&nodes), d)
+    }
+
+    #[test]
+    fn one_argument_is_kept_inline() {
+        assert_eq!(std::mem::size_of::<Args>(), std::mem::size_of::<Token>());
+        let t = |s: &str| Token {
+            text: s.into(),
+            span: Span::new(FileId(0), 1, 1, 1),
+            quoted: false,
+        };
+        let one: Args = vec![t("a")].into();
+        assert!(matches!(one, Args::One(_)));
+        let two: Args = vec![t("a"), t("b")].into_iter().collect();
+        assert_eq!(two.len(), 2);
+        assert_eq!(Args::from(Vec::new()), Args::None);
+        assert_eq!(Args::Many(vec![t("a")]), one);
+        assert_eq!(format!("{:?}", Args::None), "[]");
     }
 
     #[test]

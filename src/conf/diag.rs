@@ -81,6 +81,16 @@ impl Diagnostics {
         self.list.push(d);
     }
 
+    /// Puts a finding at `index` of the list, as if it had been made then.
+    pub fn insert(&mut self, index: usize, d: Diagnostic) {
+        self.list.insert(index.min(self.list.len()), d);
+    }
+
+    /// The findings, in the order they were made.
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.list
+    }
+
     pub fn error(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
         self.add(Severity::Error, Some(span), message)
     }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use super::ast::Line;
 use super::diag::{Diagnostic, Diagnostics, Severity};
+use super::file_lines::FileLines;
 use super::lexer::{INCLUDE_ALL, INCLUDE_M, INCLUDE_R, INCLUDE_W};
 use super::preprocess::{self, MainFile};
 use super::source::Sources;
@@ -91,6 +92,7 @@ pub(crate) fn open_text(name: &str, text: &str) -> (Sources, Diagnostics, Vec<Ma
         dir: parent_dir(path),
         canonical: None,
         lossy: false,
+        stream: None,
     };
     (sources, diags, vec![main])
 }
@@ -98,14 +100,15 @@ pub(crate) fn open_text(name: &str, text: &str) -> (Sources, Diagnostics, Vec<Ma
 /// Reads the configuration at `path` (a file, or a glob matching several: all are read in
 /// order, as keepalived does) with its includes, and preprocesses it.
 pub fn preprocess_path(path: &Path, opts: &LoadOptions) -> (Sources, Vec<Line>, Diagnostics) {
-    let (mut sources, mut diags, mains) = open_path(path);
+    let (mut sources, mut diags, mains) = open_path(path, false);
     let lines = preprocess::run(&mut sources, &mut diags, opts, mains);
     (sources, lines, diags)
 }
 
 /// The sources, early findings and main files of the configuration at `path` (a file, or a
-/// glob matching several), ready to preprocess.
-pub(crate) fn open_path(path: &Path) -> (Sources, Diagnostics, Vec<MainFile>) {
+/// glob matching several), ready to preprocess. With `stream`, the files are only opened:
+/// the preprocessor reads them in blocks and their text is not kept.
+pub(crate) fn open_path(path: &Path, stream: bool) -> (Sources, Diagnostics, Vec<MainFile>) {
     let mut sources = Sources::new();
     let mut diags = Diagnostics::new();
     let mut mains = Vec::new();
@@ -146,14 +149,22 @@ pub(crate) fn open_path(path: &Path) -> (Sources, Diagnostics, Vec<MainFile>) {
         ));
     }
     for p in candidates {
-        match read_match(&p) {
-            Ok(read) => {
-                let id = sources.add(&p, read.text, None);
+        let read = if stream {
+            open_match(&p).map(|(file, meta)| {
+                let id = sources.add_unkept(&p, &meta, None);
+                (id, false, Some(FileLines::new(file)))
+            })
+        } else {
+            read_match(&p).map(|read| (sources.add(&p, read.text, None), read.lossy, None))
+        };
+        match read {
+            Ok((id, lossy, stream)) => {
                 mains.push(MainFile {
                     file: id,
                     dir: parent_dir(&p),
                     canonical: fs::canonicalize(&p).ok(),
-                    lossy: read.lossy,
+                    lossy,
+                    stream,
                 });
             }
             Err(problem) => {
@@ -579,8 +590,8 @@ pub struct ReadFile {
     pub lossy: bool,
 }
 
-/// R8's checks for one match (a regular file with no execute bit) and reading it.
-pub fn read_match(path: &Path) -> Result<ReadFile, MatchProblem> {
+/// R8's checks for one match (a regular file with no execute bit), and the file opened.
+pub fn open_match(path: &Path) -> Result<(fs::File, fs::Metadata), MatchProblem> {
     let md = fs::metadata(path).map_err(MatchProblem::Io)?;
     if md.is_dir() {
         return Err(MatchProblem::Directory);
@@ -594,9 +605,16 @@ pub fn read_match(path: &Path) -> Result<ReadFile, MatchProblem> {
     if md.len() > MAX_FILE_SIZE {
         return Err(MatchProblem::TooLarge(md.len()));
     }
+    let file = fs::File::open(path).map_err(MatchProblem::Io)?;
+    Ok((file, md))
+}
+
+/// R8's checks for one match and reading it whole.
+pub fn read_match(path: &Path) -> Result<ReadFile, MatchProblem> {
+    let (file, md) = open_match(path)?;
     let mut bytes = Vec::with_capacity(md.len() as usize);
-    fs::File::open(path)
-        .and_then(|f| f.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes))
+    file.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)
         .map_err(MatchProblem::Io)?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(MatchProblem::TooLarge(bytes.len() as u64));

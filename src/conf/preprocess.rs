@@ -11,15 +11,19 @@
 //! Where keepalived's processes disagree (R33), ha reads the configuration as keepalived's VRRP
 //! and checker processes do, since those set up VRRP and LVS, and warns. Where keepalived is
 //! hazardous (cycles, runaway growth, crashes), ha reports an error instead. The common line
-//! (no `$`, `@`, `~` or `\`) takes a path without allocations besides its tokens.
+//! (printable ASCII without quotes, comments, escapes, `$`, `@` or `~`) takes a one-pass path
+//! of its own (`plain.rs`) that gives the same result.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use super::ast::Line;
-use super::diag::Diagnostics;
+mod plain;
+
+use super::ast::{Item, Line, TreeBuilder};
+use super::diag::{Diagnostic, Diagnostics, Severity};
+use super::file_lines::{find_newline, FileLines, Line as FileLine, ReadError};
 use super::lexer::{
     self, is_blank, is_name_char, is_name_start, Cols, Include, INCLUDE_B, INCLUDE_M, INCLUDE_R,
     INCLUDE_W, PROTECTED_CLOSE, PROTECTED_OPEN,
@@ -60,6 +64,8 @@ pub struct MainFile {
     pub dir: PathBuf,
     pub canonical: Option<PathBuf>,
     pub lossy: bool,
+    /// The open file, when its text is not kept in `Sources` but read as a stream.
+    pub stream: Option<FileLines>,
 }
 
 /// Logical lines are handed on in batches of this many, so a large configuration never
@@ -74,78 +80,149 @@ pub fn run(
     opts: &LoadOptions,
     mains: Vec<MainFile>,
 ) -> Vec<Line> {
-    let mut all = Vec::new();
-    run_streaming(sources, diags, opts, mains, &mut |lines, _| {
-        all.append(lines)
-    });
-    all
+    let mut pre = Pre::new(sources, diags, opts, mains, Output::Items(Vec::new()));
+    pre.drive(&mut |_, _| {});
+    match pre.output {
+        Output::Items(items) => items.into_iter().map(Item::into_line).collect(),
+        Output::Tree(_) => Vec::new(),
+    }
 }
 
-/// [`run`], handing the logical lines to `sink` in batches as they are made; the sink
-/// drains the batch and may report findings of its own.
+/// [`run`], building `tree` as the lines are made; every so often (and at the end) `sink`
+/// may take what is finished, and report findings of its own. Plain statements carry their
+/// text only where a reader needs it (script keywords, see `plain.rs`). Included files are
+/// read as streams (their text is not kept) when the main files are.
 pub fn run_streaming(
     sources: &mut Sources,
     diags: &mut Diagnostics,
     opts: &LoadOptions,
     mains: Vec<MainFile>,
-    sink: &mut dyn FnMut(&mut Vec<Line>, &mut Diagnostics),
+    tree: &mut TreeBuilder,
+    sink: &mut dyn FnMut(&mut TreeBuilder, &mut Diagnostics),
 ) {
-    let check = opts.initial_include_check();
-    let mut pre = Pre {
-        sources,
-        diags,
-        config_id: opts.effective_config_id(),
-        include_check: check,
-        initial_check: check,
-        check_source: if opts.all_config {
-            CheckSource::AllConfig
-        } else {
-            CheckSource::Keyword
-        },
-        mains: mains.into(),
-        frames: Vec::new(),
-        cur: Piece::empty(),
-        residue: None,
-        spare: String::new(),
-        raw: String::new(),
-        scratch: String::new(),
-        scratch_removed: Vec::new(),
-        seqs: Vec::new(),
-        expansion: None,
-        ml_stack: Vec::new(),
-        ml_seq_depth: 0,
-        collecting: None,
-        defs: HashMap::new(),
-        next_gen: 0,
-        out: Vec::new(),
-        blocks: Vec::new(),
-        dropped_opens: 0,
-        last_is_global_defs: false,
-        rng: seed(),
-        generated_lines: 0,
-        generated_bytes: 0,
-        generated_total: 0,
-        limit_per_line: MAX_GENERATED_PER_LINE,
-        limit_total: MAX_GENERATED_TOTAL,
-        undefined: Vec::new(),
-        env_noted: false,
-        muted: false,
-    };
-    pre.out.reserve(BATCH);
-    #[cfg(test)]
-    if let Some((per_line, total)) = tests::LIMITS.with(|l| l.get()) {
-        pre.limit_per_line = per_line;
-        pre.limit_total = total;
+    Pre::new(sources, diags, opts, mains, Output::Tree(tree)).drive(sink);
+}
+
+/// Where the preprocessor's lines go.
+enum Output<'a> {
+    /// Kept as they are (tests, `preprocess_str`).
+    Items(Vec<Item>),
+    /// Into the tree at once.
+    Tree(&'a mut TreeBuilder),
+}
+
+impl<'a> Pre<'a> {
+    fn new(
+        sources: &'a mut Sources,
+        diags: &'a mut Diagnostics,
+        opts: &LoadOptions,
+        mains: Vec<MainFile>,
+        output: Output<'a>,
+    ) -> Self {
+        let stream_files = mains.iter().any(|m| m.stream.is_some());
+        let check = opts.initial_include_check();
+        #[allow(unused_mut)]
+        let mut pre = Pre {
+            sources,
+            diags,
+            config_id: opts.effective_config_id(),
+            include_check: check,
+            initial_check: check,
+            check_source: if opts.all_config {
+                CheckSource::AllConfig
+            } else {
+                CheckSource::Keyword
+            },
+            mains: mains.into(),
+            frames: Vec::new(),
+            cur: Piece::empty(),
+            residue: None,
+            spare: String::new(),
+            raw: String::new(),
+            scratch: String::new(),
+            scratch_removed: Vec::new(),
+            seqs: Vec::new(),
+            expansion: None,
+            ml_stack: Vec::new(),
+            ml_seq_depth: 0,
+            collecting: None,
+            defs: HashMap::new(),
+            next_gen: 0,
+            output,
+            pending: 0,
+            tree_diags: Diagnostics::new(),
+            blocks: Vec::new(),
+            dropped_opens: 0,
+            last_is_global_defs: false,
+            rng: seed(),
+            generated_lines: 0,
+            generated_bytes: 0,
+            generated_total: 0,
+            limit_per_line: MAX_GENERATED_PER_LINE,
+            limit_total: MAX_GENERATED_TOTAL,
+            undefined: Vec::new(),
+            env_noted: false,
+            muted: false,
+            stream_files,
+            words: Vec::new(),
+        };
+        #[cfg(test)]
+        if let Some((per_line, total)) = tests::LIMITS.with(|l| l.get()) {
+            pre.limit_per_line = per_line;
+            pre.limit_total = total;
+        }
+        #[cfg(test)]
+        if let Some(seed) = tests::SEED.with(|l| l.get()) {
+            pre.rng = seed;
+        }
+        pre
     }
-    pre.install_builtins();
-    while pre.fetch() {
-        pre.process();
-        if pre.out.len() >= BATCH {
-            sink(&mut pre.out, pre.diags);
+
+    fn drive(&mut self, sink: &mut dyn FnMut(&mut TreeBuilder, &mut Diagnostics)) {
+        self.install_builtins();
+        while self.fetch() {
+            self.process();
+            if self.pending >= BATCH {
+                self.flush(sink);
+            }
+        }
+        self.end_collect();
+        self.flush(sink);
+    }
+
+    fn flush(&mut self, sink: &mut dyn FnMut(&mut TreeBuilder, &mut Diagnostics)) {
+        self.pending = 0;
+        // The tree's findings follow those of the lines handed on since the last flush, as
+        // when the lines went to the tree in batches.
+        let found = std::mem::take(&mut self.tree_diags);
+        self.diags.extend(found.into_vec());
+        if let Output::Tree(tree) = &mut self.output {
+            sink(tree, self.diags);
         }
     }
-    pre.end_collect();
-    sink(&mut pre.out, pre.diags);
+
+    /// Hands on one piece of a logical line.
+    fn push(&mut self, item: Item) {
+        self.pending += 1;
+        match &mut self.output {
+            Output::Items(items) => items.push(item),
+            Output::Tree(tree) => tree.item(item, &mut self.tree_diags),
+        }
+    }
+
+    /// Hands on a statement without a block.
+    fn push_statement(&mut self, node: super::ast::Node) {
+        self.pending += 1;
+        match &mut self.output {
+            Output::Items(items) => items.push(Item::Statement(node)),
+            Output::Tree(tree) => tree.statement(node),
+        }
+    }
+
+    /// Whether plain statements keep their text (see `plain.rs`).
+    fn all_text(&self) -> bool {
+        matches!(self.output, Output::Items(_))
+    }
 }
 
 fn seed() -> u64 {
@@ -311,9 +388,21 @@ struct IncludeCtx {
     base: PathBuf,
 }
 
+/// Where a file's lines come from.
+enum Feed {
+    /// Its text in `Sources`, from this byte on.
+    Kept { pos: usize },
+    /// The file itself; `lossy_at`: where the findings of the file start, until a line that
+    /// is not UTF-8 is met (its warning goes there, as if the file were read first).
+    Stream {
+        lines: Box<FileLines>,
+        lossy_at: Option<usize>,
+    },
+}
+
 struct Frame {
     file: FileId,
-    pos: usize,
+    feed: Feed,
     line: u32,
     dir: PathBuf,
     canonical: Option<PathBuf>,
@@ -352,7 +441,10 @@ struct Pre<'a> {
     collecting: Option<Collect>,
     defs: HashMap<Box<str>, Def>,
     next_gen: u32,
-    out: Vec<Line>,
+    output: Output<'a>,
+    /// Pieces handed on since the sink last ran, and the tree's findings about them.
+    pending: usize,
+    tree_diags: Diagnostics,
     /// For each open block: whether it is `global_defs` (for `include_check`).
     blocks: Vec<bool>,
     /// `{` dropped for nesting too deep, whose `}` are dropped too.
@@ -369,6 +461,10 @@ struct Pre<'a> {
     env_noted: bool,
     /// Findings of the current substitution scan go to a throwaway list (over quota).
     muted: bool,
+    /// Included files are read as streams, not kept.
+    stream_files: bool,
+    /// Scratch list of the plain path's words.
+    words: Vec<(u32, u32)>,
 }
 
 /// What one round of substitution did.
@@ -849,9 +945,16 @@ impl Pre<'_> {
         if m.lossy {
             self.lossy_warning(m.file);
         }
+        let feed = match m.stream {
+            Some(lines) => Feed::Stream {
+                lines: Box::new(lines),
+                lossy_at: Some(self.diags.len()),
+            },
+            None => Feed::Kept { pos: 0 },
+        };
         self.frames.push(Frame {
             file: m.file,
-            pos: 0,
+            feed,
             line: 0,
             dir: m.dir,
             canonical: m.canonical,
@@ -863,13 +966,42 @@ impl Pre<'_> {
     }
 
     fn lossy_warning(&mut self, file: FileId) {
+        let d = self.lossy_finding(file);
+        self.diags.push(d);
+    }
+
+    fn lossy_finding(&self, file: FileId) -> Diagnostic {
         let path = self.sources.path(file);
-        self.diags
-            .warning(
-                Span::new(file, 1, 1, 1),
-                format!("`{path}` is not valid UTF-8: its invalid bytes are read as U+FFFD"),
-            )
-            .hint("keepalived reads the bytes as they are; save the file as UTF-8");
+        let mut d = Diagnostic::new(
+            Severity::Warning,
+            Some(Span::new(file, 1, 1, 1)),
+            format!("`{path}` is not valid UTF-8: its invalid bytes are read as U+FFFD"),
+        );
+        d.hint("keepalived reads the bytes as they are; save the file as UTF-8");
+        d
+    }
+
+    /// A streamed file could not be read to its end: what was read stands.
+    fn read_failed(&mut self, file: FileId, ctx: Option<Rc<IncludeCtx>>, e: ReadError) {
+        let why = match e {
+            ReadError::Io(e) => loader::describe_io(&e),
+            ReadError::TooLarge(n) => MatchProblem::TooLarge(n).describe(),
+        };
+        let path = self.sources.path(file);
+        match ctx {
+            Some(ctx) => self.include_finding(
+                INCLUDE_R,
+                &ctx,
+                format!("cannot read `{path}` to its end: {why}; the rest of it is skipped"),
+            ),
+            None => self.diags.push(Diagnostic::new(
+                Severity::Error,
+                None,
+                format!(
+                    "cannot read the configuration file `{path}` to its end: {why}; the rest of it is skipped"
+                ),
+            )),
+        }
     }
 
     fn end_frame(&mut self) {
@@ -895,24 +1027,59 @@ impl Pre<'_> {
                     None => return false,
                 }
             };
-            let Some(src) = self.sources.file(frame.file) else {
-                self.end_frame();
-                continue;
-            };
-            let text = src.text.as_str();
-            if frame.pos >= text.len() {
-                self.end_frame();
-                continue;
+            self.raw.clear();
+            let mut lossy = false;
+            match &mut frame.feed {
+                Feed::Kept { pos } => {
+                    let Some(src) = self.sources.file(frame.file) else {
+                        self.end_frame();
+                        continue;
+                    };
+                    let text = src.text.as_str();
+                    let start = *pos;
+                    if start >= text.len() {
+                        self.end_frame();
+                        continue;
+                    }
+                    let end =
+                        find_newline(&text.as_bytes()[start..]).map_or(text.len(), |i| start + i);
+                    *pos = if end < text.len() { end + 1 } else { end };
+                    self.raw.push_str(&text[start..end]);
+                }
+                Feed::Stream { lines, lossy_at } => match lines.next_line() {
+                    Ok(Some(FileLine::Text(line))) => self.raw.push_str(line),
+                    Ok(Some(FileLine::Bytes(bytes))) => match std::str::from_utf8(bytes) {
+                        Ok(line) => self.raw.push_str(line),
+                        Err(_) => {
+                            self.raw.push_str(&String::from_utf8_lossy(bytes));
+                            lossy = lossy_at.is_some();
+                        }
+                    },
+                    Ok(None) => {
+                        self.end_frame();
+                        continue;
+                    }
+                    Err(e) => {
+                        let (file, ctx) = (frame.file, frame.ctx.clone());
+                        self.read_failed(file, ctx, e);
+                        self.end_frame();
+                        continue;
+                    }
+                },
             }
-            let start = frame.pos;
-            let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-            frame.pos = if end < text.len() { end + 1 } else { end };
             frame.line += 1;
             let at_line = frame.line;
             let file = frame.file;
-            self.raw.clear();
-            self.raw
-                .push_str(text[start..end].trim_end_matches(['\r', '\n']));
+            let lossy_at = match &mut frame.feed {
+                Feed::Stream { lossy_at, .. } if lossy => lossy_at.take(),
+                _ => None,
+            };
+            if let Some(at) = lossy_at {
+                let d = self.lossy_finding(file);
+                self.diags.insert(at, d);
+            }
+            let kept = self.raw.trim_end_matches(['\r', '\n']).len();
+            self.raw.truncate(kept);
             self.generated_lines = 0;
             self.generated_bytes = 0;
             if self.raw.is_empty() {
@@ -921,17 +1088,25 @@ impl Pre<'_> {
                 continue;
             }
             let raw = std::mem::take(&mut self.raw);
-            let width = if raw.is_ascii() {
-                raw.len()
+            // The common line takes a path of its own; it leaves `cur` empty.
+            let plain = self.collecting.is_none();
+            #[cfg(test)]
+            let plain = plain && !tests::GENERAL_ONLY.with(|g| g.get());
+            let ready = if plain && self.plain_line(&raw, file, at_line) {
+                true
             } else {
-                raw.chars().count()
+                let width = if raw.is_ascii() {
+                    raw.len()
+                } else {
+                    raw.chars().count()
+                };
+                let at = Origin {
+                    file,
+                    line: at_line,
+                    width: u32::try_from(width).unwrap_or(u32::MAX),
+                };
+                self.file_line(&raw, at)
             };
-            let at = Origin {
-                file,
-                line: at_line,
-                width: u32::try_from(width).unwrap_or(u32::MAX),
-            };
-            let ready = self.file_line(&raw, at);
             self.raw = raw;
             if ready {
                 return true;
@@ -2340,7 +2515,12 @@ impl Pre<'_> {
                     .hint("keepalived has no limit; look for files that include each other");
                 return;
             }
-            match loader::read_match(&m.path) {
+            let read = if self.stream_files {
+                loader::open_match(&m.path).map(|(file, meta)| (None, Some((file, meta))))
+            } else {
+                loader::read_match(&m.path).map(|read| (Some(read), None))
+            };
+            match read {
                 Err(p) => {
                     let msg = match p {
                         MatchProblem::Directory => {
@@ -2354,14 +2534,26 @@ impl Pre<'_> {
                     };
                     self.include_finding(INCLUDE_R, &ctx, msg);
                 }
-                Ok(read) => {
-                    let id = self.sources.add(&m.path, read.text, Some(ctx.span));
-                    if read.lossy {
-                        self.lossy_warning(id);
-                    }
+                Ok((kept, streamed)) => {
+                    let (id, feed) = match (kept, streamed) {
+                        (Some(read), _) => {
+                            let id = self.sources.add(&m.path, read.text, Some(ctx.span));
+                            if read.lossy {
+                                self.lossy_warning(id);
+                            }
+                            (id, Feed::Kept { pos: 0 })
+                        }
+                        (None, Some((file, meta))) => {
+                            let id = self.sources.add_unkept(&m.path, &meta, Some(ctx.span));
+                            let lines = Box::new(FileLines::new(file));
+                            let lossy_at = Some(self.diags.len());
+                            (id, Feed::Stream { lines, lossy_at })
+                        }
+                        (None, None) => continue,
+                    };
                     self.frames.push(Frame {
                         file: id,
-                        pos: 0,
+                        feed,
                         line: 0,
                         dir: loader::parent_dir(&m.path),
                         canonical,
@@ -2489,30 +2681,15 @@ impl Pre<'_> {
         }
         // Which blocks are open, for `include_check` in `global_defs`.
         if first.is("{") {
-            if self.blocks.len() >= MAX_BLOCK_DEPTH {
-                if self.dropped_opens == 0 {
-                    self.diags
-                        .error(
-                            first.span,
-                            format!("blocks nest more than {MAX_BLOCK_DEPTH} deep here"),
-                        )
-                        .hint("the deeper blocks are ignored; look for a missing `}`");
-                }
-                self.dropped_opens += 1;
+            if !self.track_open(first.span) {
                 return;
             }
-            self.blocks.push(self.last_is_global_defs);
         } else if first.is("}") {
-            if self.dropped_opens > 0 {
-                self.dropped_opens -= 1;
+            if !self.track_close() {
                 return;
             }
-            self.blocks.pop();
         } else {
-            if first.is("include_check") && self.blocks.len() == 1 && self.blocks[0] {
-                self.include_check_keyword(&tokens);
-            }
-            self.last_is_global_defs = first.is("global_defs");
+            self.track_statement(&tokens[0], &tokens[1..]);
         }
         // The tree keeps the text of statements only; a brace line's text is never read, so
         // it is left empty (a large configuration has hundreds of thousands of them).
@@ -2521,14 +2698,49 @@ impl Pre<'_> {
         } else {
             lexer::restore_braces(&self.cur.text[start..end])
         };
-        self.out.push(Line { text, tokens });
+        self.push(Item::Line(Line { text, tokens }));
+    }
+
+    /// A `{` opens a block: false when it is dropped (nested too deep).
+    fn track_open(&mut self, span: Span) -> bool {
+        if self.blocks.len() >= MAX_BLOCK_DEPTH {
+            if self.dropped_opens == 0 {
+                self.diags
+                    .error(
+                        span,
+                        format!("blocks nest more than {MAX_BLOCK_DEPTH} deep here"),
+                    )
+                    .hint("the deeper blocks are ignored; look for a missing `}`");
+            }
+            self.dropped_opens += 1;
+            return false;
+        }
+        self.blocks.push(self.last_is_global_defs);
+        true
+    }
+
+    /// A `}`: false when it closes a dropped `{` (and is dropped too).
+    fn track_close(&mut self) -> bool {
+        if self.dropped_opens > 0 {
+            self.dropped_opens -= 1;
+            return false;
+        }
+        self.blocks.pop();
+        true
+    }
+
+    /// A statement: `include_check` in `global_defs` takes effect here.
+    fn track_statement(&mut self, keyword: &super::ast::Token, args: &[super::ast::Token]) {
+        if self.blocks.len() == 1 && self.blocks[0] && keyword.is("include_check") {
+            self.include_check_keyword(args);
+        }
+        self.last_is_global_defs = keyword.text.starts_with('g') && keyword.is("global_defs");
     }
 
     /// R8: `include_check [[+|-]read|match|wildcard_match|brace_match ...]` takes effect for
     /// the includes after it. Its mistakes are reported by the `global_defs` reader.
-    fn include_check_keyword(&mut self, tokens: &[super::ast::Token]) {
+    fn include_check_keyword(&mut self, args: &[super::ast::Token]) {
         self.check_source = CheckSource::Keyword;
-        let args = &tokens[1..];
         if args.is_empty() {
             self.include_check = INCLUDE_R | INCLUDE_M | INCLUDE_W | INCLUDE_B;
             return;
@@ -2592,6 +2804,12 @@ mod tests {
     thread_local! {
         /// Smaller generation limits for the tests of this thread.
         pub(super) static LIMITS: std::cell::Cell<Option<(usize, usize)>> =
+            const { std::cell::Cell::new(None) };
+        /// Every line takes the general path (the plain one is compared with it).
+        pub(super) static GENERAL_ONLY: std::cell::Cell<bool> =
+            const { std::cell::Cell::new(false) };
+        /// A fixed seed for `${_RANDOM}`, so two readings of a text can be compared.
+        pub(super) static SEED: std::cell::Cell<Option<u64>> =
             const { std::cell::Cell::new(None) };
     }
 
@@ -3698,6 +3916,71 @@ mod tests {
             let _ = crate::conf::diag::render(d, &parsed.sources);
         }
         parsed.diags.len()
+    }
+
+    /// Everything the reader makes of `text`: the logical lines with their spans, the tree's
+    /// and model's findings, and the model.
+    fn everything(text: &str) -> String {
+        let o = opts("vm");
+        let name = "/nonexistent-ha-robustness/x.conf";
+        let (_, lines, diags) = loader::preprocess_text(name, text, &o);
+        let parsed = crate::conf::parse_str_with(name, text, &o);
+        format!(
+            "{lines:?}\n{:?}\n{:?}\n{:?}",
+            diags.iter().collect::<Vec<_>>(),
+            parsed.diags.iter().collect::<Vec<_>>(),
+            parsed.config
+        )
+    }
+
+    /// Texts for comparisons: the seeds, their mutations, random texts, and the fixtures of
+    /// tests/data with mutations of their own.
+    fn corpus(rounds: usize) -> Vec<String> {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut out: Vec<String> = SEEDS.iter().map(|s| s.to_string()).collect();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/seeds");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        let fixtures: Vec<String> = files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .map(|t| t.replace('/', "_"))
+            .collect();
+        out.extend(fixtures.iter().cloned());
+        for round in 0..rounds {
+            let data = match round % 3 {
+                0 => random_input(&mut rng),
+                1 => {
+                    let seed = SEEDS[rng.below(SEEDS.len())];
+                    mutate(&mut rng, seed.as_bytes())
+                }
+                _ if fixtures.is_empty() => random_input(&mut rng),
+                _ => {
+                    let i = rng.below(fixtures.len());
+                    mutate(&mut rng, fixtures[i].as_bytes())
+                }
+            };
+            out.push(String::from_utf8_lossy(&data).replace('/', "_"));
+        }
+        out
+    }
+
+    #[test]
+    fn plain_path_reads_as_the_general_one() {
+        LIMITS.with(|l| l.set(Some((2_000, 20_000))));
+        SEED.with(|s| s.set(Some(0x9e37_79b9_7f4a_7c15)));
+        let inputs = corpus(1500);
+        assert!(inputs.len() > 1500);
+        for text in &inputs {
+            let fast = everything(text);
+            GENERAL_ONLY.with(|g| g.set(true));
+            let general = everything(text);
+            GENERAL_ONLY.with(|g| g.set(false));
+            assert!(fast == general, "the plain path differs on:\n{text}");
+        }
     }
 
     #[test]

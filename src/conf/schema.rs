@@ -139,31 +139,36 @@ impl<'d> Cx<'d> {
     pub fn walk<T>(&mut self, target: &mut T, items: &[Node], table: &[Kw<T>], block: &str) {
         for node in items {
             let name = node.keyword.text.as_str();
-            match table
-                .iter()
-                .find(|k| k.name == name && !node.keyword.quoted)
-            {
-                Some(kw) => {
-                    match kw.status {
-                        Status::Supported => {}
-                        Status::NotActedOn(why) => {
-                            self.warning(
-                                node.keyword.span,
-                                format!("`{name}` is accepted but ha does not act on it: {why}"),
-                            );
-                        }
-                        Status::Deprecated(new) => {
-                            self.warning(
-                                node.keyword.span,
-                                format!("`{name}` is deprecated, use `{new}`"),
-                            );
-                        }
-                    }
-                    (kw.read)(target, node, self);
-                }
+            let found = match node.keyword.quoted {
+                false => table.iter().find(|k| k.name == name),
+                true => None,
+            };
+            match found {
+                Some(kw) => self.read_known(target, node, kw),
                 None => self.unknown(node, table.iter().map(|k| k.name), block),
             }
         }
+    }
+
+    /// Reads a statement whose keyword is `kw` (with the warning its status calls for).
+    pub fn read_known<T>(&mut self, target: &mut T, node: &Node, kw: &Kw<T>) {
+        let name = node.keyword.text.as_str();
+        match kw.status {
+            Status::Supported => {}
+            Status::NotActedOn(why) => {
+                self.warning(
+                    node.keyword.span,
+                    format!("`{name}` is accepted but ha does not act on it: {why}"),
+                );
+            }
+            Status::Deprecated(new) => {
+                self.warning(
+                    node.keyword.span,
+                    format!("`{name}` is deprecated, use `{new}`"),
+                );
+            }
+        }
+        (kw.read)(target, node, self);
     }
 
     /// An unknown keyword: error, suggestion, and a note that its block was skipped.
@@ -625,7 +630,12 @@ pub fn parse_timer(s: &str) -> Option<Duration> {
     } else {
         whole.parse().ok()?
     };
-    let micros: u64 = format!("{frac:0<6}").parse().ok()?;
+    // The fraction, padded to six digits with zeros: microseconds.
+    let micros = frac
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(6)
+        .fold(0u64, |m, d| m * 10 + u64::from(d - b'0'));
     Duration::from_secs(secs).checked_add(Duration::from_micros(micros))
 }
 

@@ -2,6 +2,10 @@
 //! line tables, so any finding can be shown as FILE:LINE:COL with its line and include chain.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::SystemTime;
+
+use super::file_lines::{FileLines, Line};
 
 /// Index of a file in [`Sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -31,9 +35,16 @@ impl Span {
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub path: PathBuf,
+    /// The whole text, when it is kept (see [`Sources::add_unkept`]).
     pub text: String,
-    /// Byte offset of the start of each line.
-    line_starts: Vec<usize>,
+    kept: bool,
+    /// Byte offset of the start of each line, made when a line is first asked for.
+    line_starts: OnceLock<Vec<usize>>,
+    /// Lines read again for findings, when the text is not kept: (line, text).
+    recalled: Vec<(u32, String)>,
+    /// Length and modification time when the file was read (lines are only read again
+    /// from the same file).
+    stamp: Option<(u64, Option<SystemTime>)>,
     /// The `include` line that brought this file in (None for the main file).
     pub included_from: Option<Span>,
 }
@@ -41,21 +52,45 @@ pub struct SourceFile {
 impl SourceFile {
     /// The text of a 1-based line, without its line ending (CR included).
     pub fn line(&self, line: u32) -> Option<&str> {
+        if !self.kept {
+            let i = self
+                .recalled
+                .binary_search_by_key(&line, |(n, _)| *n)
+                .ok()?;
+            return self.recalled.get(i).map(|(_, t)| t.as_str());
+        }
+        let starts = self.starts();
         let i = usize::try_from(line).ok()?.checked_sub(1)?;
-        let start = *self.line_starts.get(i)?;
-        let end = self
-            .line_starts
-            .get(i + 1)
-            .copied()
-            .unwrap_or(self.text.len());
-        let text = &self.text[start..end];
-        let text = text.strip_suffix('\n').unwrap_or(text);
-        Some(text.strip_suffix('\r').unwrap_or(text))
+        let start = *starts.get(i)?;
+        let end = starts.get(i + 1).copied().unwrap_or(self.text.len());
+        Some(display_line(&self.text[start..end]))
     }
 
+    /// Lines of a kept text.
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.starts().len()
     }
+
+    fn starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let text = &self.text;
+            let mut starts = vec![0];
+            starts.extend(
+                text.bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i + 1)
+                    .filter(|&i| i < text.len()),
+            );
+            starts
+        })
+    }
+}
+
+/// A line as shown: without its `\n` and one `\r`.
+fn display_line(text: &str) -> &str {
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    text.strip_suffix('\r').unwrap_or(text)
 }
 
 /// All files of one configuration.
@@ -71,22 +106,60 @@ impl Sources {
 
     /// Records a file's text and returns its id.
     pub fn add(&mut self, path: &Path, text: String, included_from: Option<Span>) -> FileId {
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1)
-                .filter(|&i| i < text.len()),
-        );
-        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(SourceFile {
+        self.push(SourceFile {
             path: path.to_path_buf(),
             text,
-            line_starts,
+            kept: true,
+            line_starts: OnceLock::new(),
+            recalled: Vec::new(),
+            stamp: None,
             included_from,
-        });
+        })
+    }
+
+    /// Records a file that is read as a stream: its text is not kept, and the lines that
+    /// findings show are read again by [`Sources::recall`] if the file is still the same
+    /// (`meta`: its metadata when it was opened).
+    pub fn add_unkept(
+        &mut self,
+        path: &Path,
+        meta: &std::fs::Metadata,
+        included_from: Option<Span>,
+    ) -> FileId {
+        self.push(SourceFile {
+            path: path.to_path_buf(),
+            text: String::new(),
+            kept: false,
+            line_starts: OnceLock::new(),
+            recalled: Vec::new(),
+            stamp: Some(stamp(meta)),
+            included_from,
+        })
+    }
+
+    fn push(&mut self, f: SourceFile) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(f);
         id
+    }
+
+    /// Reads again, from the files whose text is not kept, the lines of `spans`, so that
+    /// findings can show them. A file that changed since it was read shows no lines.
+    pub fn recall(&mut self, spans: impl IntoIterator<Item = Span>) {
+        let mut wanted: Vec<(FileId, u32)> = spans
+            .into_iter()
+            .filter(|s| self.file(s.file).is_some_and(|f| !f.kept))
+            .map(|s| (s.file, s.line))
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        for group in wanted.chunk_by(|a, b| a.0 == b.0) {
+            let Some(f) = self.files.get_mut(group[0].0 .0 as usize) else {
+                continue;
+            };
+            let lines: Vec<u32> = group.iter().map(|&(_, l)| l).collect();
+            f.recalled = reread(&f.path, f.stamp, &lines).unwrap_or_default();
+        }
     }
 
     pub fn file(&self, id: FileId) -> Option<&SourceFile> {
@@ -119,6 +192,42 @@ impl Sources {
             .map(|f| f.path.display().to_string())
             .unwrap_or_else(|| "<unknown>".into())
     }
+}
+
+fn stamp(meta: &std::fs::Metadata) -> (u64, Option<SystemTime>) {
+    (meta.len(), meta.modified().ok())
+}
+
+/// The lines `wanted` (ascending) of the file at `path`, if it still has the `stamp`.
+fn reread(
+    path: &Path,
+    stamp_then: Option<(u64, Option<SystemTime>)>,
+    wanted: &[u32],
+) -> Option<Vec<(u32, String)>> {
+    let file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if Some(stamp(&meta)) != stamp_then {
+        return None;
+    }
+    let mut lines = FileLines::new(file);
+    let mut out = Vec::with_capacity(wanted.len());
+    let mut number = 0u32;
+    let mut next = wanted.iter().peekable();
+    while let Some(&&want) = next.peek() {
+        let Ok(Some(line)) = lines.next_line() else {
+            break;
+        };
+        number += 1;
+        if number == want {
+            let text = match line {
+                Line::Text(t) => std::borrow::Cow::Borrowed(t),
+                Line::Bytes(b) => String::from_utf8_lossy(b),
+            };
+            out.push((number, display_line(&text).to_string()));
+            next.next();
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]

@@ -51,16 +51,37 @@ impl Default for Text {
 impl From<&str> for Text {
     fn from(s: &str) -> Self {
         if s.len() <= INLINE {
-            let mut buf = [0; INLINE];
-            buf[..s.len()].copy_from_slice(s.as_bytes());
             Text(Repr::Inline {
                 len: s.len() as u8,
-                buf,
+                buf: inline_copy(s.as_bytes()),
             })
         } else {
             Text(Repr::Heap(Box::from(s)))
         }
     }
+}
+
+/// `s` (at most [`INLINE`] bytes) at the start of a zeroed buffer. Two overlapping copies
+/// of a fixed size instead of one of `s.len()`: short words are copied in a few moves, not
+/// by a call to `memcpy` (a large configuration has millions of them).
+#[inline]
+fn inline_copy(s: &[u8]) -> [u8; INLINE] {
+    fn two<const N: usize>(buf: &mut [u8; INLINE], s: &[u8]) {
+        let n = s.len();
+        buf[..N].copy_from_slice(&s[..N]);
+        buf[n - N..n].copy_from_slice(&s[n - N..]);
+    }
+    let mut buf = [0; INLINE];
+    match s.len() {
+        0 => {}
+        1 => buf[0] = s[0],
+        2..=3 => two::<2>(&mut buf, s),
+        4..=7 => two::<4>(&mut buf, s),
+        8..=15 => two::<8>(&mut buf, s),
+        16..=INLINE => two::<16>(&mut buf, s),
+        _ => {}
+    }
+    buf
 }
 
 impl From<String> for Text {
@@ -209,5 +230,18 @@ mod tests {
         assert_eq!(format!("{t:?}"), "\"vrrp_instance\"");
         assert_eq!(t.len(), 13);
         assert_eq!(std::mem::size_of::<Text>(), 24);
+    }
+
+    #[test]
+    fn every_short_length_is_copied_whole() {
+        let long = "abcdefghijklmnopqrstuvwxyz";
+        for n in 0..=INLINE {
+            let t = Text::from(&long[..n]);
+            assert_eq!(t.as_str(), &long[..n]);
+            let Repr::Inline { buf, .. } = t.0 else {
+                panic!("{n} bytes are kept inline");
+            };
+            assert!(buf[n..].iter().all(|&b| b == 0), "{n}");
+        }
     }
 }

@@ -54,6 +54,8 @@ pub fn read(nodes: &[Node], cx: &mut Cx) -> Config {
 pub struct Reader {
     config: Config,
     tables: [&'static [Kw<Config>]; 3],
+    /// Virtual servers are resolved as they are read, and dropped (`ha run -t`).
+    streamed: Option<lvs::Streamed>,
 }
 
 impl Default for Reader {
@@ -67,6 +69,17 @@ impl Reader {
         Reader {
             config: Config::default(),
             tables: root_tables(),
+            streamed: None,
+        }
+    }
+
+    /// A reader for a check only: the findings are those of [`Reader::new`], but most
+    /// virtual servers are resolved as soon as they are read and left out of the model
+    /// (see `lvs::early`), which then holds only those the host checks read.
+    pub fn checking() -> Self {
+        Reader {
+            streamed: Some(lvs::Streamed::new()),
+            ..Reader::new()
         }
     }
 
@@ -78,12 +91,20 @@ impl Reader {
             .flat_map(|t| t.iter())
             .find(|k| k.name == name && !node.keyword.quoted);
         match kw {
-            Some(kw) => cx.walk(
-                &mut self.config,
-                std::slice::from_ref(node),
-                std::slice::from_ref(kw),
-                "",
-            ),
+            Some(kw) => {
+                let before = self.config.lvs.virtual_servers.len();
+                cx.walk(
+                    &mut self.config,
+                    std::slice::from_ref(node),
+                    std::slice::from_ref(kw),
+                    "",
+                );
+                if let Some(s) = &mut self.streamed {
+                    if self.config.lvs.virtual_servers.len() > before {
+                        s.take_last(&mut self.config);
+                    }
+                }
+            }
             None => cx.unknown(
                 node,
                 self.tables.iter().flat_map(|t| t.iter().map(|k| k.name)),
@@ -96,7 +117,10 @@ impl Reader {
     pub fn finish(mut self, cx: &mut Cx) -> Config {
         global::resolve(&mut self.config, cx);
         vrrp::resolve(&mut self.config, cx);
-        lvs::resolve(&mut self.config, cx);
+        match self.streamed {
+            Some(s) => lvs::resolve_after(&mut self.config, cx, s.into_early()),
+            None => lvs::resolve(&mut self.config, cx),
+        }
         self.config
     }
 }

@@ -7,6 +7,7 @@
 //! checks that need the whole file. After it, every field holds the value ha acts on.
 
 mod checker;
+mod early;
 mod group;
 mod real_server;
 mod resolve;
@@ -25,9 +26,11 @@ pub use checker::{
     BfdCheck, Checker, Common, Conn, DnsCheck, DnsType, FileCheck, HexPattern, HttpCheck,
     MiscCheck, PingCheck, Regex, SmtpCheck, StatusCodes, TcpCheck, UdpCheck, Url,
 };
+pub use early::Streamed;
 pub use group::{GroupEntry, VirtualServerGroup};
 pub use real_server::RealServer;
 pub use resolve::resolve;
+pub(in crate::conf::model) use resolve::resolve_after;
 pub use ssl::Ssl;
 pub use virtual_server::{
     Csum, Forwarding, Granularity, Method, Persistence, Protocol, SchedFlags, Scheduler, Service,
@@ -148,7 +151,11 @@ fn addr_port(
     }
     let ip = ip_with_hint(cx, what, first)?;
     let port = match args.get(1) {
-        Some(t) => port_token(cx, &format!("{what} port"), t)?,
+        // The common case first: a valid port needs no name for messages.
+        Some(t) => match t.text.parse::<u16>() {
+            Ok(p) => Some(p).filter(|&p| p != 0),
+            Err(_) => port_token(cx, &format!("{what} port"), t)?,
+        },
         None => None,
     };
     Some((ip, port))
@@ -219,13 +226,19 @@ fn block_only<'n>(cx: &mut Cx, node: &'n Node) -> Option<&'n [Node]> {
 fn walk<T>(cx: &mut Cx, target: &mut T, items: &[Node], table: &[Kw<T>], block: &str) {
     for node in items {
         eaten_keyword(cx, node, table);
-        let known = table
-            .iter()
-            .any(|k| k.name == node.keyword.text && !node.keyword.quoted);
-        if !known && old_spelling(cx, node, table, block) {
+        let name = node.keyword.text.as_str();
+        let known = match node.keyword.quoted {
+            false => table.iter().find(|k| k.name == name),
+            true => None,
+        };
+        if let Some(kw) = known {
+            cx.read_known(target, node, kw);
             continue;
         }
-        if !known && node.block.is_none() {
+        if old_spelling(cx, node, table, block) {
+            continue;
+        }
+        if node.block.is_none() {
             if let Some((kw, fixed)) = unglue(node, table) {
                 let text = &node.keyword.text;
                 let shown = glued_address(text)
@@ -356,7 +369,7 @@ fn unglue<'t, T>(node: &Node, table: &'t [Kw<T>]) -> Option<(&'t Kw<T>, Node)> {
         kw,
         Node {
             keyword,
-            args,
+            args: args.into(),
             block: None,
             text: node.text.clone(),
         },

@@ -9,11 +9,11 @@ use super::checker::{Checker, Common, Conn};
 use super::group::{GroupEntry, VirtualServerGroup};
 use super::real_server::RealServer;
 use super::virtual_server::{
-    endpoint, Granularity, Method, Persistence, Protocol, Scheduler, Service, VirtualServer,
-    PERSISTENCE_DEFAULT,
+    endpoint, service_label, Granularity, Method, Persistence, Protocol, Scheduler, Service,
+    VirtualServer, PERSISTENCE_DEFAULT,
 };
 use super::Family;
-use crate::conf::diag::did_you_mean;
+use crate::conf::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::conf::model::Config;
 use crate::conf::schema::Cx;
 use crate::conf::source::Span;
@@ -22,8 +22,9 @@ use crate::conf::source::Span;
 // What LVS takes from the other areas. Kept here, in one place, so a change of their
 // models touches only these two functions.
 
-/// The global_defs settings LVS inherits.
-struct GlobalDefaults {
+/// The global_defs settings LVS inherits (values only: no finding depends on them).
+#[derive(Default)]
+pub(super) struct GlobalDefaults {
     smtp_alert: Option<bool>,
     smtp_alert_checker: Option<bool>,
     checker_log_all_failures: bool,
@@ -38,8 +39,9 @@ fn global_defaults(config: &Config) -> GlobalDefaults {
     }
 }
 
-/// The names LVS blocks refer to in the other areas.
-struct Outside {
+/// The names LVS blocks refer to in the other areas (FILE_CHECK and BFD_CHECK only).
+#[derive(Default)]
+pub(super) struct Outside {
     /// `track_file` blocks: name, weight, reverse.
     track_files: Vec<(String, i32, bool)>,
     bfd_instances: Vec<String>,
@@ -65,29 +67,95 @@ fn outside(config: &Config) -> Outside {
 // ---------------------------------------------------------------------------------------
 
 pub fn resolve(config: &mut Config, cx: &mut Cx) {
+    resolve_after(config, cx, Early::default());
+}
+
+/// What was settled of the virtual servers resolved as they were read (`ha run -t`, see
+/// [`super::early`]), to be merged with the others in the order of the file.
+#[derive(Default)]
+pub(in crate::conf::model) struct Early {
+    /// Whether the virtual servers were read that way: then `kept` numbers those left in
+    /// the model.
+    pub streamed: bool,
+    /// The number (in reading order) of each virtual server left in the model.
+    pub kept: Vec<u32>,
+    /// Findings of the resolved ones, by number: their resolution, and the "no real
+    /// servers" warning.
+    pub resolved: Vec<(u32, Diagnostic)>,
+    pub empty: Vec<(u32, Diagnostic)>,
+    /// The IPVS service of each resolved one with real servers.
+    pub services: Vec<(u32, ServiceKey, Span)>,
+}
+
+/// [`resolve`], with the findings of virtual servers resolved earlier put where they
+/// belong: each stage's findings come in the order of the virtual servers, as if all had
+/// been resolved here.
+pub(in crate::conf::model) fn resolve_after(config: &mut Config, cx: &mut Cx, early: Early) {
     let g = global_defaults(config);
     let out = outside(config);
     let groups = std::mem::take(&mut config.lvs.virtual_server_groups);
-    let mut all = std::mem::take(&mut config.lvs.virtual_servers);
-    for vs in &mut all {
-        virtual_server(vs, &groups, &g, &out, cx);
+    let all = std::mem::take(&mut config.lvs.virtual_servers);
+    let number: Vec<u32> = if early.streamed {
+        early.kept
+    } else {
+        (0..all.len() as u32).collect()
+    };
+    let mut resolved = early.resolved;
+    let mut all: Vec<(u32, VirtualServer)> = number.into_iter().zip(all).collect();
+    for (n, vs) in &mut all {
+        let found = resolve_one(vs, &groups, &g, &out);
+        resolved.extend(found.into_iter().map(|d| (*n, d)));
     }
+    merge(cx, resolved);
     // keepalived drops a virtual server without real servers.
-    all.retain(|vs| {
-        if vs.real_servers.is_empty() {
-            cx.warning(
-                vs.span,
-                format!(
-                    "virtual server {} has no real servers; it is ignored",
-                    vs.label()
-                ),
-            );
+    let mut empty = early.empty;
+    all.retain(|(n, vs)| {
+        if let Some(d) = no_real_servers(vs) {
+            empty.push((*n, d));
         }
         !vs.real_servers.is_empty()
     });
-    duplicate_services(&all, cx);
+    merge(cx, empty);
+    let mut services = early.services;
+    services.extend(all.iter().map(|(n, vs)| (*n, service_key(vs), vs.span)));
+    services.sort_by_key(|(n, _, _)| *n);
+    duplicate_services(&services, cx);
     config.lvs.virtual_server_groups = groups;
-    config.lvs.virtual_servers = all;
+    config.lvs.virtual_servers = all.into_iter().map(|(_, vs)| vs).collect();
+}
+
+/// Findings numbered by virtual server, in that order (stable within one).
+fn merge(cx: &mut Cx, mut found: Vec<(u32, Diagnostic)>) {
+    found.sort_by_key(|(n, _)| *n);
+    cx.diags.extend(found.into_iter().map(|(_, d)| d));
+}
+
+/// Resolves one virtual server; its findings.
+pub(super) fn resolve_one(
+    vs: &mut VirtualServer,
+    groups: &[VirtualServerGroup],
+    g: &GlobalDefaults,
+    out: &Outside,
+) -> Vec<Diagnostic> {
+    let mut found = Diagnostics::new();
+    virtual_server(vs, groups, g, out, &mut Cx::new(&mut found));
+    found.into_vec()
+}
+
+/// keepalived drops a virtual server without real servers: the warning that says so.
+pub(super) fn no_real_servers(vs: &VirtualServer) -> Option<Diagnostic> {
+    if !vs.real_servers.is_empty() {
+        return None;
+    }
+    let mut found = Diagnostics::new();
+    found.warning(
+        vs.span,
+        format!(
+            "virtual server {} has no real servers; it is ignored",
+            vs.label()
+        ),
+    );
+    found.into_vec().pop()
 }
 
 fn virtual_server(
@@ -426,7 +494,7 @@ fn granularity(
 
 /// What a real server needs to know of its virtual server.
 struct VsView {
-    label: String,
+    service: Service,
     /// The service port for a service by address; None = no port.
     address_port: Option<Option<u16>>,
     fwmark: bool,
@@ -465,7 +533,7 @@ impl VsView {
             }
         }
         VsView {
-            label: vs.label(),
+            service: vs.service.clone(),
             address_port: match vs.service {
                 Service::Address { port, .. } => Some(port),
                 _ => None,
@@ -526,10 +594,9 @@ fn real_server(rs: &mut RealServer, vs: &VsView, g: &GlobalDefaults, out: &Outsi
         )
         .hint("IPVS refuses a lower threshold above the upper one, also when the upper one is 0 (no limit)");
     }
-    let label = rs.label();
     let mut checkers = std::mem::take(&mut rs.checkers);
     for c in &mut checkers {
-        checker(c, rs, &label, g, out, cx);
+        checker(c, rs, g, out, cx);
     }
     rs.checkers = checkers;
 }
@@ -545,7 +612,7 @@ fn same_family(what: &str, ip: IpAddr, method: Method, span: Span, vs: &VsView, 
             format!(
                 "{what} {ip} is {} but the virtual server {} is {}",
                 Family::of(&ip).word(),
-                vs.label,
+                service_label(&vs.service),
                 f.word()
             ),
         )
@@ -629,14 +696,7 @@ fn nat_port(port: Option<u16>, vs: &VsView) -> Option<u16> {
     }
 }
 
-fn checker(
-    c: &mut Checker,
-    rs: &RealServer,
-    rs_label: &str,
-    g: &GlobalDefaults,
-    out: &Outside,
-    cx: &mut Cx,
-) {
+fn checker(c: &mut Checker, rs: &RealServer, g: &GlobalDefaults, out: &Outside, cx: &mut Cx) {
     let name = c.name();
     let (common, conn) = c.parts_mut();
     if let Some(common) = common {
@@ -651,16 +711,16 @@ fn checker(
             for u in &mut h.urls {
                 u.virtualhost = u.set.virtualhost.clone().or_else(|| h.virtualhost.clone());
             }
-            conn_checks(&h.conn, name, rs_label, h.span, true, cx);
+            conn_checks(&h.conn, name, rs, h.span, true, cx);
         }
-        Checker::Tcp(t) => conn_checks(&t.conn, name, rs_label, rs.span, true, cx),
+        Checker::Tcp(t) => conn_checks(&t.conn, name, rs, rs.span, true, cx),
         Checker::Smtp(s) => {
             let span = s.host_span.unwrap_or(rs.span);
-            conn_checks(&s.conn, name, rs_label, span, true, cx)
+            conn_checks(&s.conn, name, rs, span, true, cx)
         }
-        Checker::Dns(d) => conn_checks(&d.conn, name, rs_label, rs.span, true, cx),
-        Checker::Udp(u) => conn_checks(&u.conn, name, rs_label, rs.span, true, cx),
-        Checker::Ping(p) => conn_checks(&p.conn, name, rs_label, rs.span, false, cx),
+        Checker::Dns(d) => conn_checks(&d.conn, name, rs, rs.span, true, cx),
+        Checker::Udp(u) => conn_checks(&u.conn, name, rs, rs.span, true, cx),
+        Checker::Ping(p) => conn_checks(&p.conn, name, rs, rs.span, false, cx),
         Checker::Misc(m) => m.timeout = m.set_timeout.unwrap_or(m.common.delay_loop),
         Checker::File(f) => match out.track_files.iter().find(|(n, _, _)| *n == f.track_file) {
             Some((_, w, r)) => {
@@ -731,11 +791,14 @@ fn connection(c: &mut Conn, rs: &RealServer) {
     c.fwmark = s.fwmark;
 }
 
-fn conn_checks(c: &Conn, name: &str, rs_label: &str, span: Span, needs_port: bool, cx: &mut Cx) {
+fn conn_checks(c: &Conn, name: &str, rs: &RealServer, span: Span, needs_port: bool, cx: &mut Cx) {
     if needs_port && c.connect_port.is_none() {
         cx.error(
             span,
-            format!("`{name}` of real server {rs_label} has no port to connect to"),
+            format!(
+                "`{name}` of real server {} has no port to connect to",
+                rs.label()
+            ),
         )
         .hint("add `connect_port <PORT>` to the checker, or a port to the real server");
     }
@@ -845,26 +908,74 @@ fn weights_note(vs: &VirtualServer, cx: &mut Cx) {
     }
 }
 
-/// Two virtual servers for the same IPVS service.
-fn duplicate_services(all: &[VirtualServer], cx: &mut Cx) {
+/// Two virtual servers for the same IPVS service (`all` in the order of the file).
+fn duplicate_services(all: &[(u32, ServiceKey, Span)], cx: &mut Cx) {
     // A map, not a pairwise scan: configs with 10,000 services are real.
-    let mut seen: std::collections::HashMap<_, &VirtualServer> =
-        std::collections::HashMap::with_capacity(all.len());
-    for vs in all {
-        if let Some(first) = seen.get(&service_key(vs)).copied() {
+    let mut seen: std::collections::HashMap<&ServiceKey, Span, FastHash> =
+        std::collections::HashMap::with_capacity_and_hasher(all.len(), FastHash);
+    for (_, key, span) in all {
+        if let Some(first) = seen.get(key).copied() {
             cx.warning(
-                vs.span,
-                format!("virtual server {} is defined twice", vs.label()),
+                *span,
+                format!("virtual server {} is defined twice", service_label(&key.0)),
             )
-            .related(first.span, "the first definition")
+            .related(first, "the first definition")
             .hint("IPVS has one service per address, port and protocol (or fwmark and family): merge the blocks");
         } else {
-            seen.insert(service_key(vs), vs);
+            seen.insert(key, *span);
         }
     }
 }
 
+/// A multiply-and-rotate hasher for the duplicate check: its keys come from the file being
+/// read, not from an adversary, and SipHash cost more than the rest of the check.
+#[derive(Clone, Copy, Default)]
+struct FastHash;
+
+struct FastHasher(u64);
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher(0)
+    }
+}
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_u8(&mut self, v: u8) {
+        self.write_u64(u64::from(v));
+    }
+
+    fn write_u16(&mut self, v: u16) {
+        self.write_u64(u64::from(v));
+    }
+
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+}
+
 /// IPVS tells services apart by address, port and protocol, or by mark and family.
-fn service_key(vs: &VirtualServer) -> (Service, Option<Protocol>, Option<Family>) {
+pub(super) type ServiceKey = (Service, Option<Protocol>, Option<Family>);
+
+pub(super) fn service_key(vs: &VirtualServer) -> ServiceKey {
     (vs.service.clone(), vs.protocol, vs.family)
 }

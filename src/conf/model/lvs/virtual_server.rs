@@ -314,11 +314,16 @@ impl VirtualServer {
     /// How messages name the service: `10.0.0.1:80`, `[2001:db8::1]:80`, `fwmark 1`,
     /// `group web`.
     pub fn label(&self) -> String {
-        match &self.service {
-            Service::Address { ip, port } => endpoint(ip, *port),
-            Service::Fwmark { mark } => format!("fwmark {mark}"),
-            Service::Group { name } => format!("group {name}"),
-        }
+        service_label(&self.service)
+    }
+}
+
+/// How messages name a service (see [`VirtualServer::label`]).
+pub(super) fn service_label(service: &Service) -> String {
+    match service {
+        Service::Address { ip, port } => endpoint(ip, *port),
+        Service::Fwmark { mark } => format!("fwmark {mark}"),
+        Service::Group { name } => format!("group {name}"),
     }
 }
 

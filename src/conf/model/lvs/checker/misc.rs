@@ -90,7 +90,7 @@ fn misc_path(n: &Node, cx: &mut Cx) -> Option<Script> {
     }
     let one = Node {
         keyword: n.keyword.clone(),
-        args: vec![cmd.clone()],
+        args: crate::conf::ast::Args::One(cmd.clone()),
         block: None,
         text: n.text.clone(),
     };
