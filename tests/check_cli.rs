@@ -124,18 +124,20 @@ fn assert_down(o: &Output, check_name: &str, port: u16, reason: &str) -> Verdict
     v
 }
 
-/// The check ended within `secs` (its own figure and the process's wall time, which also
-/// pays for starting the binary on a busy machine).
+/// The check ended within `secs`, give or take scheduling: the bound catches a check that
+/// hangs or waits for the wrong thing (a kernel SYN retry, a second timeout), not speed; a
+/// loaded 2-core CI machine can delay a wake-up by a second or more, hence the slack.
 fn assert_within(o: &Output, v: &Verdict, secs: f64) {
+    const SLACK_MS: f64 = 2000.0;
     assert!(
-        v.ms <= secs * 1000.0,
-        "the check took {} ms, limit {secs} s\n{}",
+        v.ms <= secs * 1000.0 + SLACK_MS,
+        "the check took {} ms, limit {secs} s (+{SLACK_MS} ms of scheduling slack)\n{}",
         v.ms,
         o.show()
     );
     assert!(
-        o.elapsed.as_secs_f64() <= secs + 1.5,
-        "the process took {:?}, limit {secs} s + 1.5 s\n{}",
+        o.elapsed.as_secs_f64() <= secs + 5.0,
+        "the process took {:?}, limit {secs} s + 5 s\n{}",
         o.elapsed,
         o.show()
     );

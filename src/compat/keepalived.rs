@@ -8,9 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::getopt::{self, HasArg, Item, LongOpt};
-use crate::cli::run::{
-    load_and_check_host, prepare_daemon, run_vrrp, write_findings, DEFAULT_CONFIG,
-};
+use crate::cli::run::{prepare_daemon, run_vrrp, write_findings, DEFAULT_CONFIG};
 use crate::conf::LoadOptions;
 use crate::daemon::log::{self, Log};
 use crate::daemon::pidfile::PidFile;
@@ -215,12 +213,15 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         return daemon(&prog, o);
     }
     let file = o.file.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
-    let parsed = load_and_check_host(
+    // Checking only: the streaming check, as `ha run -t` (same findings, a fraction of the
+    // memory of loading the whole model).
+    let parsed = crate::conf::check(
         &file,
         &LoadOptions {
             config_id: o.config_id,
             all_config: o.all_config,
         },
+        &crate::conf::env::SystemHost::new(),
     );
     let written = match &o.test_log {
         Some(path) => std::fs::OpenOptions::new()
