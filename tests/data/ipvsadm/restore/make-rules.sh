@@ -44,7 +44,8 @@ X
 
 # Lines that are not operations between operations: a listing of one service, a popt
 # error (fails its line only), a timeout listing; and edits, deletes, zero, --set and a
-# daemon that is not running.
+# daemon that is not running. Line 421 takes the place of the line that adds 10.1.0.43,
+# so that service's 9 real servers fail too.
 table 600 > mixed.rules <<'X'
 100=-L -n -t 10.1.0.4:80
 200=-Z
