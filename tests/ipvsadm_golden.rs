@@ -19,8 +19,8 @@ use std::net::IpAddr;
 use ha::compat::ipvsadm::exec::{self, Host};
 use ha::compat::ipvsadm::names::{Names, TableNames};
 use ha::ipvs::{
-    ApplyError, Dest, Family, Forward, Info, Ipvs, IpvsError, Op, Protocol, Service, ServiceKey,
-    Stats, SyncDaemon, SyncRole, Timeouts,
+    ApplyError, Dest, Family, Forward, Info, Ipvs, IpvsError, Op, Outcome, Protocol, Service,
+    ServiceKey, Stats, SyncDaemon, SyncRole, Timeouts,
 };
 use ipvsadm_shared::{case_lines, data_dir, diff, parse_records, printf, tokens, Record, Tok};
 
@@ -48,11 +48,14 @@ struct Sim {
     services: Vec<(Service, Vec<Dest>)>,
     timeouts: Timeouts,
     daemons: Vec<SyncDaemon>,
+    /// Requests per datagram in `apply`.
+    chunk: usize,
 }
 
 impl Sim {
-    fn new() -> Sim {
+    fn new(chunk: usize) -> Sim {
         Sim {
+            chunk,
             services: Vec::new(),
             timeouts: Timeouts {
                 tcp: 900,
@@ -272,10 +275,28 @@ impl Ipvs for Sim {
     fn daemons(&mut self) -> Result<Vec<SyncDaemon>, IpvsError> {
         Ok(self.daemons.clone())
     }
+    /// As the netlink client does: `chunk` requests per datagram, every request of a
+    /// datagram run even after one failed, no datagram sent after a failure.
     fn apply(&mut self, ops: &[Op]) -> Result<(), ApplyError> {
-        for (index, op) in ops.iter().enumerate() {
-            self.one(op)
-                .map_err(|errno| ApplyError::new(index, IpvsError::Kernel { errno }))?;
+        let kernel = |errno: i32| IpvsError::Kernel { errno };
+        for (n, chunk) in ops.chunks(self.chunk).enumerate() {
+            let results: Vec<Result<(), i32>> = chunk.iter().map(|op| self.one(op)).collect();
+            let Some(first) = results.iter().position(Result::is_err) else {
+                continue;
+            };
+            let error = kernel(results[first].err().unwrap_or(0));
+            let after = results[first + 1..]
+                .iter()
+                .map(|r| match r {
+                    Ok(()) => Outcome::Made,
+                    Err(errno) => Outcome::Failed(kernel(*errno)),
+                })
+                .collect();
+            return Err(ApplyError {
+                index: n * self.chunk + first,
+                error,
+                after,
+            });
         }
         Ok(())
     }
@@ -302,6 +323,9 @@ impl Host for TestHost<'_> {
     }
     fn stdin(&mut self) -> &mut dyn BufRead {
         &mut self.stdin
+    }
+    fn stdin_ready(&mut self) -> bool {
+        true
     }
     fn conn_table(&mut self) -> io::Result<Vec<u8>> {
         self.conn
@@ -414,7 +438,8 @@ fn run_unprivileged(names: &TableNames, args: &[String]) -> Output {
 }
 
 /// A case command this replay understands: `[POSIXLY_CORRECT=1] [unshare -U]
-/// [with_conns FILE] ipvsadm ARGS`, optionally fed by `printf ... |`, and `;`-separated sequences of those.
+/// [with_conns FILE] ipvsadm ARGS`, optionally fed by `printf ... |`, `ipvsadm ARGS |` or
+/// `cat $DATA/FILE |`, and `;`-separated sequences of those.
 struct Step {
     args: Vec<String>,
     feed: Feed,
@@ -431,6 +456,8 @@ enum Feed {
     Bytes(Vec<u8>),
     /// The standard output of another ipvsadm run, on the same table.
     Ipvsadm(Vec<String>),
+    /// `cat $DATA/PATH`: a file of tests/data/ipvsadm (PATH relative to it).
+    File(String),
 }
 
 fn plan(cmd: &str) -> Option<Vec<Step>> {
@@ -458,6 +485,9 @@ fn plan(cmd: &str) -> Option<Vec<Step>> {
                 match w.first().map(String::as_str) {
                     Some("printf") => Feed::Bytes(printf(&w[1..])),
                     Some("ipvsadm") => Feed::Ipvsadm(w[1..].to_vec()),
+                    Some("cat") if w.len() == 2 => {
+                        Feed::File(w[1].strip_prefix("$DATA/")?.to_string())
+                    }
                     _ => return None,
                 }
             }
@@ -546,8 +576,19 @@ fn skip_reason(fixture: &str, cmd: &str) -> Option<&'static str> {
     None
 }
 
-#[test]
-fn every_golden_case_replays_byte_for_byte() {
+/// The netlink client's most requests per datagram.
+const CLIENT_BATCH: usize = 256;
+
+/// What a replay of the golden cases found.
+struct Replay {
+    cases: usize,
+    skipped: usize,
+    failures: Vec<String>,
+}
+
+/// Replays every golden case over in-memory tables that take `chunk` requests per
+/// datagram.
+fn replay(chunk: usize) -> Replay {
     let dir = data_dir();
     let golden = std::fs::read(dir.join("golden.txt")).expect("golden.txt");
     let records: Vec<Record> = parse_records(&golden)
@@ -578,7 +619,7 @@ fn every_golden_case_replays_byte_for_byte() {
         let base = fixtures
             .entry(fixture.clone())
             .or_insert_with(|| {
-                let mut sim = Sim::new();
+                let mut sim = Sim::new(chunk);
                 let o = run_ipvsadm(
                     &mut sim,
                     &names,
@@ -608,6 +649,8 @@ fn every_golden_case_replays_byte_for_byte() {
             let stdin = match feed {
                 Feed::Nothing => Vec::new(),
                 Feed::Bytes(b) => b,
+                Feed::File(path) => std::fs::read(dir.join(&path))
+                    .unwrap_or_else(|e| panic!("#{} reads {path}: {e}", rec.n)),
                 Feed::Ipvsadm(feeder) => {
                     let o = run_ipvsadm(&mut sim, &names, &feeder, Vec::new(), None, false);
                     err.push_str(&o.err);
@@ -652,15 +695,43 @@ fn every_golden_case_replays_byte_for_byte() {
             failures.push(format!("#{} `{cmd}`:{problems}", rec.n));
         }
     }
+    Replay {
+        cases: records.len(),
+        skipped,
+        failures,
+    }
+}
+
+#[test]
+fn every_golden_case_replays_byte_for_byte() {
+    let r = replay(CLIENT_BATCH);
     println!(
-        "{} golden cases replayed, {skipped} left to the VM test",
-        records.len() - skipped
+        "{} golden cases replayed, {} left to the VM test",
+        r.cases - r.skipped,
+        r.skipped
     );
     assert!(
-        failures.is_empty(),
+        r.failures.is_empty(),
         "{} of {} cases differ from ipvsadm 1.31:\n{}",
-        failures.len(),
-        records.len(),
-        failures.join("\n")
+        r.failures.len(),
+        r.cases,
+        r.failures.join("\n")
     );
+}
+
+/// `-R` sends its operation lines in batches and goes on after a failure inside one; the
+/// results must not depend on where the batches end (every case, the fixtures and the
+/// state dumps included, with a failure at every position of a datagram).
+#[test]
+fn every_golden_case_replays_with_small_batches() {
+    for chunk in [1, 2, 3, 5] {
+        let r = replay(chunk);
+        assert!(
+            r.failures.is_empty(),
+            "{chunk} requests per datagram: {} of {} cases differ from ipvsadm 1.31:\n{}",
+            r.failures.len(),
+            r.cases,
+            r.failures.join("\n")
+        );
+    }
 }

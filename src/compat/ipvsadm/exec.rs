@@ -6,6 +6,7 @@
 use std::io::{self, BufRead};
 
 use super::args::{self, Action, ListWhat, Refusal};
+use super::batch;
 use super::conn;
 use super::help;
 use super::listing::{self, Format};
@@ -23,6 +24,9 @@ pub trait Host {
     fn err(&mut self, s: &str);
     /// Standard input, for `-R`.
     fn stdin(&mut self) -> &mut dyn BufRead;
+    /// Whether a whole line of standard input (or its end) can be read without waiting.
+    /// `-R` sends the operations it holds back before it would wait for its feeder.
+    fn stdin_ready(&mut self) -> bool;
     /// The kernel's connection table (/proc/net/ip_vs_conn).
     fn conn_table(&mut self) -> io::Result<Vec<u8>>;
     /// POSIXLY_CORRECT (or POSIX_ME_HARDER) is set: popt stops at the first non-option.
@@ -130,6 +134,10 @@ pub fn error_message(call: Call, e: &IpvsError) -> String {
 /// Stop the program now with this status (ipvsadm's exit() calls).
 struct Stop(u8);
 
+/// Most operation lines `-R` holds back before it sends them: a bound on memory (the
+/// netlink client sends at most 256 per datagram anyway).
+const QUEUE_MAX: usize = 4096;
+
 /// ipvsadm warns when the kernel's IPVS is older than this.
 const MINIMUM_IPVS_VERSION: u32 = 0x010104;
 
@@ -200,9 +208,19 @@ pub fn run_on(argv: &[String], ipvs: &mut impl Ipvs, info: Info, host: &mut impl
 impl<K: Ipvs, H: Host> Run<'_, K, H> {
     /// process_options: one command line; Ok(result) where ipvsadm returns (0 or -1).
     fn process(&mut self, argv: &[String], reading_stdin: bool) -> Result<i32, Stop> {
+        let parsed = args::parse(argv, self.host.names(), self.host.posix());
         let program = argv.first().map(String::as_str).unwrap_or("ipvsadm");
-        let posix = self.host.posix();
-        let action = match args::parse(argv, self.host.names(), posix) {
+        self.act(parsed, program, reading_stdin)
+    }
+
+    /// What process_options does once the command line is read.
+    fn act(
+        &mut self,
+        parsed: Result<Action, Refusal>,
+        program: &str,
+        reading_stdin: bool,
+    ) -> Result<i32, Stop> {
+        let action = match parsed {
             Ok(a) => a,
             Err(refusal) => return self.refuse(refusal),
         };
@@ -242,14 +260,7 @@ impl<K: Ipvs, H: Host> Run<'_, K, H> {
                 }
                 self.restore(program)
             }
-            Action::Apply(op) => match self.ipvs.apply(std::slice::from_ref(&op)) {
-                Ok(()) => Ok(0),
-                Err(e) => {
-                    let msg = error_message(Call::of(&op), &e.error);
-                    self.host.err(&format!("{msg}\n"));
-                    Ok(-1)
-                }
-            },
+            Action::Apply(op) => Ok(self.apply_lines(std::slice::from_ref(&op))),
         }
     }
 
@@ -267,17 +278,59 @@ impl<K: Ipvs, H: Host> Run<'_, K, H> {
     }
 
     /// restore_table: every line of stdin as a command line; the last one's result.
+    ///
+    /// Runs of operation lines (add, edit, delete, zero, flush, set, daemons) are held
+    /// back and sent as batches (see [`batch`]); any other line, the end of the input,
+    /// [`QUEUE_MAX`] held lines, or an input that would make ha wait for its next line sends
+    /// them first, so messages, output and the kernel's table come in the lines' order.
     fn restore(&mut self, program: &str) -> Result<i32, Stop> {
         let mut result = 0;
-        // A read error ends the input, as it ends fscanf's.
-        while let Ok(Some(words)) = saved::read_rule_line(self.host.stdin()) {
+        let mut queue: Vec<Op> = Vec::new();
+        loop {
+            if !queue.is_empty() && (queue.len() >= QUEUE_MAX || !self.host.stdin_ready()) {
+                result = self.apply_lines(&queue);
+                queue.clear();
+            }
+            // A read error ends the input, as it ends fscanf's.
+            let Ok(Some(words)) = saved::read_rule_line(self.host.stdin()) else {
+                break;
+            };
             if words.is_empty() {
                 continue;
             }
             let argv: Vec<String> = std::iter::once(program.to_string()).chain(words).collect();
-            result = self.process(&argv, true)?;
+            let parsed = args::parse(&argv, self.host.names(), self.host.posix());
+            if let Ok(Action::Apply(op)) = parsed {
+                queue.push(op);
+                continue;
+            }
+            if !queue.is_empty() {
+                self.apply_lines(&queue);
+                queue.clear();
+            }
+            result = self.act(parsed, program, true)?;
+        }
+        if !queue.is_empty() {
+            result = self.apply_lines(&queue);
         }
         Ok(result)
+    }
+
+    /// Operation lines, each with its message when it fails (worded per libipvs call, as
+    /// ipvsadm does); the last line's result.
+    fn apply_lines(&mut self, ops: &[Op]) -> i32 {
+        let mut result = 0;
+        for (op, outcome) in ops.iter().zip(batch::apply_each(self.ipvs, ops)) {
+            result = match outcome {
+                Ok(()) => 0,
+                Err(e) => {
+                    let msg = error_message(Call::of(op), &e);
+                    self.host.err(&format!("{msg}\n"));
+                    -1
+                }
+            };
+        }
+        result
     }
 
     fn fail_call(&mut self, call: Call, e: &IpvsError) -> Stop {

@@ -3,14 +3,17 @@
 //!
 //! Sans-IO parts: `popt` (option scanning), `args` (the command line as ipvsadm reads it),
 //! `listing` / `conn` / `help` (output), `sort` (ipvsadm's order), `cnum` (the C library's
-//! number and address readers). `exec` runs a command against any [`crate::ipvs::Ipvs`] and
-//! a [`exec::Host`]; this file supplies the real ones.
+//! number and address readers), `batch` (-R's operation lines in batches over any
+//! [`crate::ipvs::Ipvs`]). `exec` runs a command against any `Ipvs` and a [`exec::Host`];
+//! this file supplies the real ones (`input`: stdin that knows when a read would wait).
 
 pub mod args;
+pub mod batch;
 pub mod cnum;
 pub mod conn;
 pub mod exec;
 pub mod help;
+pub mod input;
 pub mod listing;
 pub mod names;
 pub mod popt;
@@ -23,7 +26,7 @@ use std::process::ExitCode;
 /// Standard streams, stdin, /proc and the C library's resolver.
 struct SystemHost {
     out: Box<dyn Write>,
-    stdin: io::StdinLock<'static>,
+    stdin: input::Input<io::Stdin>,
     names: names::SystemNames,
 }
 
@@ -41,6 +44,9 @@ impl exec::Host for SystemHost {
     }
     fn stdin(&mut self) -> &mut dyn BufRead {
         &mut self.stdin
+    }
+    fn stdin_ready(&mut self) -> bool {
+        self.stdin.line_ready()
     }
     fn conn_table(&mut self) -> io::Result<Vec<u8>> {
         std::fs::read(conn::CONN_PROC_FILE)
@@ -71,7 +77,8 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     };
     let mut host = SystemHost {
         out,
-        stdin: io::stdin().lock(),
+        // Reads of 64 KiB pass Stdin's own buffer by, so poll(2) on fd 0 sees what is unread.
+        stdin: input::Input::new(io::stdin()),
         names: names::SystemNames,
     };
     let code = exec::run(&argv, crate::ipvs::netlink::Client::open, &mut host);
