@@ -7,6 +7,7 @@
 pub mod checks;
 pub mod log;
 pub mod looker;
+pub mod outbox;
 pub mod pidfile;
 pub mod signals;
 pub mod trim;

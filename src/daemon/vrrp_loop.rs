@@ -18,6 +18,7 @@ use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFl
 use super::checks::Checks;
 use super::log::Log;
 use super::looker::Looker;
+use super::outbox::Outbox;
 use super::signals::{Signal, Signals};
 use super::vips;
 use crate::conf::env::SystemHost;
@@ -35,7 +36,7 @@ use crate::track_io;
 use crate::vrrp::track::{Tracking, Update};
 use crate::vrrp::{Action, Instance, Settings, State};
 use crate::vrrp::{SyncAction, SyncGroups};
-use crate::wire::vrrp::{self as wire, EncodeOptions, Ipv4Params};
+use crate::wire::vrrp::{self as wire, EncodeOptions};
 use crate::wire::{arp, ndisc};
 
 /// Why the daemon could not start or had to stop.
@@ -72,6 +73,8 @@ struct Slot {
     sender: VrrpSender,
     ip_id: u16,
     encode: EncodeOptions,
+    /// The packets last sent, reused while the advert stays the same.
+    outbox: Outbox,
     /// How this instance reads VRRPv3 IPv4 unicast checksums (`old_unicast_checksum`).
     checksum: UnicastChecksum,
     /// For the no_accept rules' choice of set (keepalived's link-local VIP handling).
@@ -103,6 +106,9 @@ pub struct VrrpLoop {
     notifier: Notifier,
     runner: Runner<Tag>,
     waker: Waker,
+    /// The notifier was handed something (or a script or mail ended) since it was last
+    /// pumped: nothing else gives it work, so an advert alone does not touch it.
+    notify_pending: bool,
     /// Reads track_file and vrrp_track_process in its own thread; None when none is tracked.
     looker: Option<Looker>,
     /// keepalived's no_accept drop rules; None when every instance accepts.
@@ -192,6 +198,7 @@ impl VrrpLoop {
                 sender,
                 ip_id: 0,
                 encode,
+                outbox: Outbox::default(),
                 send_failing: false,
                 dont_track_primary: ci.dont_track_primary,
                 checksum: match ci.old_unicast_checksum {
@@ -299,6 +306,7 @@ impl VrrpLoop {
             notifier,
             runner,
             waker,
+            notify_pending: true,
             looker,
             firewall,
         })
@@ -407,6 +415,9 @@ impl VrrpLoop {
                 break;
             }
         }
+        if !std::mem::take(&mut self.notify_pending) {
+            return;
+        }
         self.notifier.pump(&self.runner, Tag::Notify);
         while let Some(ev) = self.notifier.poll_event() {
             if ev.failed() {
@@ -473,6 +484,7 @@ impl VrrpLoop {
                     .info(&format!("group {group}: {from} -> {to} ({reason})"));
                 if let Some(state) = notify_state(to) {
                     self.notifier.group(&group, state);
+                    self.notify_pending = true;
                 }
             }
         }
@@ -481,6 +493,8 @@ impl VrrpLoop {
     /// Results of the runner: notify scripts to the notifier, checks to the tracker.
     fn finished_jobs(&mut self, now: Instant) {
         self.waker.clear();
+        // Script and mail results arrive through the waker.
+        self.notify_pending = true;
         self.looked();
         while let Some(done) = self.runner.try_recv() {
             let (tag, done) = done.split();
@@ -746,6 +760,7 @@ impl VrrpLoop {
                         .info(&format!("{name}: {} -> {} ({})", t.from, t.to, t.reason));
                     if let Some(state) = notify_state(t.to) {
                         self.notifier.instance(&name, state, m.effective_priority());
+                        self.notify_pending = true;
                     }
                 }
                 Action::PriorityChanged { from, to, reason } => {
@@ -755,6 +770,7 @@ impl VrrpLoop {
                         .info(&format!("{name}: priority {from} -> {to} ({reason})"));
                     let master = m.state() == State::Master;
                     self.notifier.priority_changed(&name, master, to);
+                    self.notify_pending = true;
                 }
                 Action::MasterHeardLower { from, priority } => {
                     let name = self.slots[i].machine.name().to_string();
@@ -762,6 +778,7 @@ impl VrrpLoop {
                         format!("{name}: MASTER heard lower priority {priority} from {from}")
                     });
                     self.notifier.master_rx_lower_pri(&name, priority);
+                    self.notify_pending = true;
                 }
             }
         }
@@ -776,34 +793,25 @@ impl VrrpLoop {
                 slot.iface.name
             )),
             Some(src) => {
-                let bytes = match (src, send.dst) {
-                    (IpAddr::V4(s), IpAddr::V4(d)) => {
-                        slot.ip_id = wire::next_ip_id(slot.ip_id);
-                        let ip = Ipv4Params {
-                            id: slot.ip_id,
-                            ttl: send.ttl.unwrap_or(255),
-                        };
-                        wire::encode_ipv4(&send.advert, s, d, &ip, &slot.encode)
-                    }
-                    (s, d) => wire::encode_vrrp(&send.advert, s, d, &slot.encode),
-                };
-                match bytes {
-                    Ok(b) => slot.sender.send(&b, send.dst).map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
+                if let (IpAddr::V4(_), IpAddr::V4(_)) = (src, send.dst) {
+                    slot.ip_id = wire::next_ip_id(slot.ip_id);
                 }
+                slot.outbox
+                    .send(&slot.sender, send, src, slot.ip_id, &slot.encode)
             }
         };
         // Adverts go out several times a second: a lasting failure is logged when it starts
         // and when it ends, not at every advert.
-        let name = slot.machine.name().to_string();
         match result {
             Err(e) if !slot.send_failing => {
                 slot.send_failing = true;
+                let name = slot.machine.name();
                 self.log
                     .warning(&format!("{name}: cannot send adverts to {}: {e}", send.dst));
             }
             Ok(()) if slot.send_failing => {
                 slot.send_failing = false;
+                let name = slot.machine.name();
                 self.log
                     .info(&format!("{name}: adverts to {} are sent again", send.dst));
             }
