@@ -411,7 +411,10 @@ impl VrrpLoop {
                 busy |= self.carry_out(i);
                 self.sync.observe(&self.slots[i].machine);
             }
-            if !busy {
+            // A sync member whose timer ran out asks nothing itself (it waits, ready, for
+            // its group); the group's move it completes is carried out now, not at the
+            // next wake-up, a whole master-down interval later.
+            if !busy && !self.sync.has_actions() {
                 break;
             }
         }

@@ -225,6 +225,12 @@ impl SyncGroups {
         self.actions.pop_front()
     }
 
+    /// [`SyncGroups::poll_action`] has something: after [`SyncGroups::observe`], a group
+    /// may move although the member observed asked nothing of the daemon itself.
+    pub fn has_actions(&self) -> bool {
+        !self.actions.is_empty()
+    }
+
     // ----- inside -----
 
     fn find(&self, instance: &str) -> Option<(usize, usize)> {
