@@ -5,6 +5,7 @@
 //! yet, which it says at start.
 
 pub mod checks;
+pub mod deadline_timer;
 pub mod log;
 pub mod looker;
 pub mod outbox;

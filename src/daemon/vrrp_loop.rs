@@ -12,10 +12,9 @@ use std::time::{Duration, Instant};
 
 use nix::poll::PollTimeout;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags};
-use nix::sys::time::TimeSpec;
-use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
 
 use super::checks::Checks;
+use super::deadline_timer::DeadlineTimer;
 use super::log::Log;
 use super::looker::Looker;
 use super::outbox::Outbox;
@@ -94,9 +93,8 @@ pub struct VrrpLoop {
     ifindex: HashMap<String, NetIf>,
     /// Every descriptor the loop waits on, registered once.
     epoll: Epoll,
-    /// Armed at the earliest machine timer. A timerfd fires on time: poll/epoll timeouts may
-    /// be up to 0.1% late (timer slack), 3.6 ms on a VRRPv2 master-down timer.
-    timer: TimerFd,
+    /// Armed at the earliest machine timer.
+    timer: DeadlineTimer,
     events: Vec<EpollEvent>,
     /// Instance name -> slot.
     by_name: HashMap<String, usize>,
@@ -210,11 +208,7 @@ impl VrrpLoop {
         }
         let poll_err = |e: nix::errno::Errno| StartError::new("set up the event loop (epoll)", e);
         let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).map_err(poll_err)?;
-        let timer = TimerFd::new(
-            ClockId::CLOCK_MONOTONIC,
-            TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
-        )
-        .map_err(poll_err)?;
+        let timer = DeadlineTimer::new().map_err(poll_err)?;
         let readable = |token: u64| EpollEvent::new(EpollFlags::EPOLLIN, token);
         for (i, slot) in slots.iter().enumerate() {
             epoll
@@ -330,7 +324,10 @@ impl VrrpLoop {
         self.settle(now);
         let mut buf = vec![0u8; RX_BUF];
         loop {
-            self.arm_timer(self.next_deadline())?;
+            let next = self.next_deadline();
+            self.timer
+                .set(next)
+                .map_err(|e| StartError::new("arm the timer (timerfd)", e))?;
             let n = match self.epoll.wait(&mut self.events, PollTimeout::NONE) {
                 Ok(n) => n,
                 Err(nix::errno::Errno::EINTR) => continue,
@@ -344,9 +341,10 @@ impl VrrpLoop {
                     TOKEN_LINKS => links = true,
                     TOKEN_WAKER => woken = true,
                     // Nothing to read: the machines' own deadlines say what is due, and
-                    // re-arming at the top of the loop clears the readiness (timerfd_settime
-                    // resets the expiry count), one system call fewer per advert.
-                    TOKEN_TIMER => {}
+                    // setting the timer again at the top of the loop clears the readiness
+                    // (timerfd_settime resets the expiry count), one system call fewer per
+                    // advert.
+                    TOKEN_TIMER => self.timer.fired(),
                     i => {
                         if let Ok(i) = usize::try_from(i) {
                             self.read_adverts(i, &mut buf, now);
@@ -535,24 +533,6 @@ impl VrrpLoop {
                     .warning(&format!("vrrp_track_process: reading /proc: {e}")),
             }
         }
-    }
-
-    /// One-shot at `deadline` (at once when it has passed), or disarmed.
-    fn arm_timer(&self, deadline: Option<Instant>) -> Result<(), StartError> {
-        let result = match deadline {
-            Some(t) => {
-                // A zero expiry would disarm the timer: a passed deadline fires in 1 ns.
-                let wait = t
-                    .saturating_duration_since(Instant::now())
-                    .max(Duration::from_nanos(1));
-                self.timer.set(
-                    Expiration::OneShot(TimeSpec::from_duration(wait)),
-                    TimerSetTimeFlags::empty(),
-                )
-            }
-            None => self.timer.unset(),
-        };
-        result.map_err(|e| StartError::new("arm the timer (timerfd)", e))
     }
 
     fn next_deadline(&self) -> Option<Instant> {
