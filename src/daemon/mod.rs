@@ -6,6 +6,7 @@
 
 pub mod checks;
 pub mod deadline_timer;
+pub mod lazy_runner;
 pub mod log;
 pub mod looker;
 pub mod outbox;

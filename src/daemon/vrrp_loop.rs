@@ -15,6 +15,7 @@ use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags};
 
 use super::checks::Checks;
 use super::deadline_timer::DeadlineTimer;
+use super::lazy_runner::LazyRunner;
 use super::log::Log;
 use super::looker::Looker;
 use super::outbox::Outbox;
@@ -30,7 +31,7 @@ use crate::net::packet::FrameSender;
 use crate::net::rtnl::Rtnl;
 use crate::net::sysctl::{Key, Sysctl};
 use crate::net::vrrp_socket::{Datagram, VrrpReceiver, VrrpSender};
-use crate::notify::{self, Notifier, NotifyState, Runner, Ticket, Waker};
+use crate::notify::{self, Notifier, NotifyState, Ticket, Waker};
 use crate::track_io;
 use crate::vrrp::track::{Tracking, Update};
 use crate::vrrp::{Action, Instance, Settings, State};
@@ -102,7 +103,8 @@ pub struct VrrpLoop {
     sync: SyncGroups,
     checks: Checks,
     notifier: Notifier,
-    runner: Runner<Tag>,
+    /// Started by the first script to run.
+    runner: LazyRunner<Tag>,
     waker: Waker,
     /// The notifier was handed something (or a script or mail ended) since it was last
     /// pumped: nothing else gives it work, so an advert alone does not touch it.
@@ -228,8 +230,7 @@ impl VrrpLoop {
         epoll
             .add(waker.fd(), readable(TOKEN_WAKER))
             .map_err(poll_err)?;
-        let runner = Runner::start(waker.clone())
-            .map_err(|e| StartError::new("start the script runner", e))?;
+        let runner = LazyRunner::new(waker.clone());
         let host = SystemHost::new();
         let (notifier, problems) =
             Notifier::new(config, &host, &waker, notify::Settings::default());
@@ -320,7 +321,7 @@ impl VrrpLoop {
         }
         // The first round of track_file / track_process readings arrives from the looker
         // thread; the tracker holds the instances that wait for it.
-        self.notifier.pump(&self.runner, Tag::Notify);
+        self.pump_notifier();
         self.settle(now);
         let mut buf = vec![0u8; RX_BUF];
         loop {
@@ -419,7 +420,7 @@ impl VrrpLoop {
         if !std::mem::take(&mut self.notify_pending) {
             return;
         }
-        self.notifier.pump(&self.runner, Tag::Notify);
+        self.pump_notifier();
         while let Some(ev) = self.notifier.poll_event() {
             if ev.failed() {
                 self.log.warning(&ev.to_string());
@@ -488,6 +489,14 @@ impl VrrpLoop {
                     self.notify_pending = true;
                 }
             }
+        }
+    }
+
+    /// Hands every notify script that may start to the runner (Notifier::pump, for the
+    /// runner that starts with its first job).
+    fn pump_notifier(&mut self) {
+        while let Some((t, job)) = self.notifier.next_job() {
+            self.runner.submit(Tag::Notify(t), job);
         }
     }
 
@@ -641,13 +650,13 @@ impl VrrpLoop {
         }
         // The STOP notifications run; what is still running at the deadline is killed.
         let deadline = Instant::now() + EXIT_NOTIFY_WAIT;
-        self.notifier.pump(&self.runner, Tag::Notify);
+        self.pump_notifier();
         while !self.notifier.settled() && Instant::now() < deadline {
             if let Some(done) = self.runner.recv_until(deadline) {
                 if let (Tag::Notify(t), done) = done.split() {
                     self.notifier.finished(t, done);
                 }
-                self.notifier.pump(&self.runner, Tag::Notify);
+                self.pump_notifier();
             }
         }
         while let Some(ev) = self.notifier.poll_event() {
