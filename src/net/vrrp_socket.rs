@@ -290,6 +290,8 @@ impl VrrpSender {
     }
 
     /// [`VrrpSender::send`] to a destination built beforehand: nothing is allocated.
+    /// Inlined into the daemon's advert path (one code page fewer to touch per advert).
+    #[inline]
     pub fn send_to(&self, packet: &[u8], to: &Destination) -> Result<(), SockError> {
         // keepalived sends to the group with MSG_DONTROUTE (it is on-link by definition)
         // and to unicast peers through the routing table.

@@ -965,13 +965,22 @@ fn fill_ipv4_checksum(packet: &mut [u8]) {
 /// the bytes `encode_ipv4` would give with `id`. A MASTER's adverts differ in nothing else,
 /// so the daemon encodes once and renumbers. False (and nothing changed) for a buffer too
 /// short to hold an IPv4 header.
+#[inline]
 pub fn set_ipv4_id(packet: &mut [u8], id: u16) -> bool {
     if packet.len() < IPV4_HEADER_LEN {
         return false;
     }
     packet[4..6].copy_from_slice(&id.to_be_bytes());
     packet[10..12].copy_from_slice(&[0, 0]);
-    fill_ipv4_checksum(packet);
+    // csum::checksum's sum, by whole words: the header has an even length.
+    let mut sum: u32 = packet[..IPV4_HEADER_LEN]
+        .chunks_exact(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    packet[10..12].copy_from_slice(&(!(sum as u16)).to_be_bytes());
     true
 }
 
@@ -1309,13 +1318,17 @@ mod tests {
 
     #[test]
     fn renumbering_gives_the_bytes_of_encoding_afresh() {
-        let a = advert(Version::V3, Auth::None, a4());
         let opts = EncodeOptions::default();
-        let encode = |id| encode_ipv4(&a, v4(1), v4(2), &Ipv4Params { id, ttl: 255 }, &opts);
-        let mut p = encode(1).unwrap();
-        for id in [2, 0x1234, 0xffff, 1] {
-            assert!(set_ipv4_id(&mut p, id));
-            assert_eq!(p, encode(id).unwrap(), "id {id}");
+        for (a, ttl) in [
+            (advert(Version::V3, Auth::None, a4()), 255),
+            (advert(Version::V2, Auth::pass(b"secret"), a4()), 64),
+        ] {
+            let encode = |id| encode_ipv4(&a, v4(1), v4(2), &Ipv4Params { id, ttl }, &opts);
+            let mut p = encode(1).unwrap();
+            for id in [2, 0x1234, 0xffff, 0x8000, 1] {
+                assert!(set_ipv4_id(&mut p, id));
+                assert_eq!(p, encode(id).unwrap(), "id {id}");
+            }
         }
         let mut short = [0u8; 19];
         assert!(!set_ipv4_id(&mut short, 5));
