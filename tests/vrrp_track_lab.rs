@@ -63,6 +63,20 @@ fn vi1(lab: &Lab, node: usize, priority: u8) -> Instance {
         .vip(lab.vip4(0))
 }
 
+/// The time of day of the first log line containing `what` ("2026-11-22 04:42:59.661 ...").
+fn logged_at(log: &str, what: &str) -> Duration {
+    let line = log
+        .lines()
+        .find(|l| l.contains(what))
+        .unwrap_or_else(|| panic!("no log line with {what:?}:\n{log}"));
+    let clock = line.split_whitespace().nth(1).unwrap_or_default();
+    let parts: Vec<f64> = clock.split(':').filter_map(|p| p.parse().ok()).collect();
+    let [h, m, s] = parts[..] else {
+        panic!("no time of day in {line:?}");
+    };
+    Duration::from_secs_f64(h * 3600.0 + m * 60.0 + s)
+}
+
 fn down(priority: u8) -> Duration {
     master_down(3, priority, ADVERT)
 }
@@ -540,6 +554,16 @@ fn sync_group_members_fail_over_together() {
     let bound = down(90) + INTERVAL + MARGIN;
     wait_holders(&lab, test, vip1, &[1], bound, "VI_1 election");
     wait_holders(&lab, test, vip2, &[1], bound, "VI_2 election");
+    // The group moves when its members' master-down timers run out, not one interval
+    // later (the daemon once left the group's move for its next wake-up).
+    let log = lab.log(1);
+    let took = logged_at(&log, "VI_1: BACKUP -> MASTER") - logged_at(&log, "VI_1: INIT -> BACKUP");
+    assert!(
+        took < down(100) + down(100) / 2,
+        "{test}: the group went MASTER {} after the start, its master-down interval is {}:\n{log}",
+        ms(took),
+        ms(down(100))
+    );
 
     fs::write(&fail, "").expect("make the check fail");
     // One failed run (fall 1), then priority 0 from both members: skew time.

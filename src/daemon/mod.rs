@@ -5,8 +5,11 @@
 //! yet, which it says at start.
 
 pub mod checks;
+pub mod deadline_timer;
+pub mod lazy_runner;
 pub mod log;
 pub mod looker;
+pub mod outbox;
 pub mod pidfile;
 pub mod signals;
 pub mod trim;

@@ -12,12 +12,13 @@ use std::time::{Duration, Instant};
 
 use nix::poll::PollTimeout;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags};
-use nix::sys::time::TimeSpec;
-use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
 
 use super::checks::Checks;
+use super::deadline_timer::DeadlineTimer;
+use super::lazy_runner::LazyRunner;
 use super::log::Log;
 use super::looker::Looker;
+use super::outbox::Outbox;
 use super::signals::{Signal, Signals};
 use super::vips;
 use crate::conf::env::SystemHost;
@@ -30,12 +31,12 @@ use crate::net::packet::FrameSender;
 use crate::net::rtnl::Rtnl;
 use crate::net::sysctl::{Key, Sysctl};
 use crate::net::vrrp_socket::{Datagram, VrrpReceiver, VrrpSender};
-use crate::notify::{self, Notifier, NotifyState, Runner, Ticket, Waker};
+use crate::notify::{self, Notifier, NotifyState, Ticket, Waker};
 use crate::track_io;
 use crate::vrrp::track::{Tracking, Update};
 use crate::vrrp::{Action, Instance, Settings, State};
 use crate::vrrp::{SyncAction, SyncGroups};
-use crate::wire::vrrp::{self as wire, EncodeOptions, Ipv4Params};
+use crate::wire::vrrp::{self as wire, EncodeOptions};
 use crate::wire::{arp, ndisc};
 
 /// Why the daemon could not start or had to stop.
@@ -72,6 +73,8 @@ struct Slot {
     sender: VrrpSender,
     ip_id: u16,
     encode: EncodeOptions,
+    /// The packets last sent, reused while the advert stays the same.
+    outbox: Outbox,
     /// How this instance reads VRRPv3 IPv4 unicast checksums (`old_unicast_checksum`).
     checksum: UnicastChecksum,
     /// For the no_accept rules' choice of set (keepalived's link-local VIP handling).
@@ -91,9 +94,8 @@ pub struct VrrpLoop {
     ifindex: HashMap<String, NetIf>,
     /// Every descriptor the loop waits on, registered once.
     epoll: Epoll,
-    /// Armed at the earliest machine timer. A timerfd fires on time: poll/epoll timeouts may
-    /// be up to 0.1% late (timer slack), 3.6 ms on a VRRPv2 master-down timer.
-    timer: TimerFd,
+    /// Armed at the earliest machine timer.
+    timer: DeadlineTimer,
     events: Vec<EpollEvent>,
     /// Instance name -> slot.
     by_name: HashMap<String, usize>,
@@ -101,8 +103,12 @@ pub struct VrrpLoop {
     sync: SyncGroups,
     checks: Checks,
     notifier: Notifier,
-    runner: Runner<Tag>,
+    /// Started by the first script to run.
+    runner: LazyRunner<Tag>,
     waker: Waker,
+    /// The notifier was handed something (or a script or mail ended) since it was last
+    /// pumped: nothing else gives it work, so an advert alone does not touch it.
+    notify_pending: bool,
     /// Reads track_file and vrrp_track_process in its own thread; None when none is tracked.
     looker: Option<Looker>,
     /// keepalived's no_accept drop rules; None when every instance accepts.
@@ -192,6 +198,7 @@ impl VrrpLoop {
                 sender,
                 ip_id: 0,
                 encode,
+                outbox: Outbox::default(),
                 send_failing: false,
                 dont_track_primary: ci.dont_track_primary,
                 checksum: match ci.old_unicast_checksum {
@@ -203,11 +210,7 @@ impl VrrpLoop {
         }
         let poll_err = |e: nix::errno::Errno| StartError::new("set up the event loop (epoll)", e);
         let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).map_err(poll_err)?;
-        let timer = TimerFd::new(
-            ClockId::CLOCK_MONOTONIC,
-            TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
-        )
-        .map_err(poll_err)?;
+        let timer = DeadlineTimer::new().map_err(poll_err)?;
         let readable = |token: u64| EpollEvent::new(EpollFlags::EPOLLIN, token);
         for (i, slot) in slots.iter().enumerate() {
             epoll
@@ -227,8 +230,7 @@ impl VrrpLoop {
         epoll
             .add(waker.fd(), readable(TOKEN_WAKER))
             .map_err(poll_err)?;
-        let runner = Runner::start(waker.clone())
-            .map_err(|e| StartError::new("start the script runner", e))?;
+        let runner = LazyRunner::new(waker.clone());
         let host = SystemHost::new();
         let (notifier, problems) =
             Notifier::new(config, &host, &waker, notify::Settings::default());
@@ -299,6 +301,7 @@ impl VrrpLoop {
             notifier,
             runner,
             waker,
+            notify_pending: true,
             looker,
             firewall,
         })
@@ -318,11 +321,14 @@ impl VrrpLoop {
         }
         // The first round of track_file / track_process readings arrives from the looker
         // thread; the tracker holds the instances that wait for it.
-        self.notifier.pump(&self.runner, Tag::Notify);
+        self.pump_notifier();
         self.settle(now);
         let mut buf = vec![0u8; RX_BUF];
         loop {
-            self.arm_timer(self.next_deadline())?;
+            let next = self.next_deadline();
+            self.timer
+                .set(next)
+                .map_err(|e| StartError::new("arm the timer (timerfd)", e))?;
             let n = match self.epoll.wait(&mut self.events, PollTimeout::NONE) {
                 Ok(n) => n,
                 Err(nix::errno::Errno::EINTR) => continue,
@@ -336,9 +342,10 @@ impl VrrpLoop {
                     TOKEN_LINKS => links = true,
                     TOKEN_WAKER => woken = true,
                     // Nothing to read: the machines' own deadlines say what is due, and
-                    // re-arming at the top of the loop clears the readiness (timerfd_settime
-                    // resets the expiry count), one system call fewer per advert.
-                    TOKEN_TIMER => {}
+                    // setting the timer again at the top of the loop clears the readiness
+                    // (timerfd_settime resets the expiry count), one system call fewer per
+                    // advert.
+                    TOKEN_TIMER => self.timer.fired(),
                     i => {
                         if let Ok(i) = usize::try_from(i) {
                             self.read_adverts(i, &mut buf, now);
@@ -403,11 +410,17 @@ impl VrrpLoop {
                 busy |= self.carry_out(i);
                 self.sync.observe(&self.slots[i].machine);
             }
-            if !busy {
+            // A sync member whose timer ran out asks nothing itself (it waits, ready, for
+            // its group); the group's move it completes is carried out now, not at the
+            // next wake-up, a whole master-down interval later.
+            if !busy && !self.sync.has_actions() {
                 break;
             }
         }
-        self.notifier.pump(&self.runner, Tag::Notify);
+        if !std::mem::take(&mut self.notify_pending) {
+            return;
+        }
+        self.pump_notifier();
         while let Some(ev) = self.notifier.poll_event() {
             if ev.failed() {
                 self.log.warning(&ev.to_string());
@@ -473,14 +486,25 @@ impl VrrpLoop {
                     .info(&format!("group {group}: {from} -> {to} ({reason})"));
                 if let Some(state) = notify_state(to) {
                     self.notifier.group(&group, state);
+                    self.notify_pending = true;
                 }
             }
+        }
+    }
+
+    /// Hands every notify script that may start to the runner (Notifier::pump, for the
+    /// runner that starts with its first job).
+    fn pump_notifier(&mut self) {
+        while let Some((t, job)) = self.notifier.next_job() {
+            self.runner.submit(Tag::Notify(t), job);
         }
     }
 
     /// Results of the runner: notify scripts to the notifier, checks to the tracker.
     fn finished_jobs(&mut self, now: Instant) {
         self.waker.clear();
+        // Script and mail results arrive through the waker.
+        self.notify_pending = true;
         self.looked();
         while let Some(done) = self.runner.try_recv() {
             let (tag, done) = done.split();
@@ -518,24 +542,6 @@ impl VrrpLoop {
                     .warning(&format!("vrrp_track_process: reading /proc: {e}")),
             }
         }
-    }
-
-    /// One-shot at `deadline` (at once when it has passed), or disarmed.
-    fn arm_timer(&self, deadline: Option<Instant>) -> Result<(), StartError> {
-        let result = match deadline {
-            Some(t) => {
-                // A zero expiry would disarm the timer: a passed deadline fires in 1 ns.
-                let wait = t
-                    .saturating_duration_since(Instant::now())
-                    .max(Duration::from_nanos(1));
-                self.timer.set(
-                    Expiration::OneShot(TimeSpec::from_duration(wait)),
-                    TimerSetTimeFlags::empty(),
-                )
-            }
-            None => self.timer.unset(),
-        };
-        result.map_err(|e| StartError::new("arm the timer (timerfd)", e))
     }
 
     fn next_deadline(&self) -> Option<Instant> {
@@ -644,13 +650,13 @@ impl VrrpLoop {
         }
         // The STOP notifications run; what is still running at the deadline is killed.
         let deadline = Instant::now() + EXIT_NOTIFY_WAIT;
-        self.notifier.pump(&self.runner, Tag::Notify);
+        self.pump_notifier();
         while !self.notifier.settled() && Instant::now() < deadline {
             if let Some(done) = self.runner.recv_until(deadline) {
                 if let (Tag::Notify(t), done) = done.split() {
                     self.notifier.finished(t, done);
                 }
-                self.notifier.pump(&self.runner, Tag::Notify);
+                self.pump_notifier();
             }
         }
         while let Some(ev) = self.notifier.poll_event() {
@@ -746,6 +752,7 @@ impl VrrpLoop {
                         .info(&format!("{name}: {} -> {} ({})", t.from, t.to, t.reason));
                     if let Some(state) = notify_state(t.to) {
                         self.notifier.instance(&name, state, m.effective_priority());
+                        self.notify_pending = true;
                     }
                 }
                 Action::PriorityChanged { from, to, reason } => {
@@ -755,6 +762,7 @@ impl VrrpLoop {
                         .info(&format!("{name}: priority {from} -> {to} ({reason})"));
                     let master = m.state() == State::Master;
                     self.notifier.priority_changed(&name, master, to);
+                    self.notify_pending = true;
                 }
                 Action::MasterHeardLower { from, priority } => {
                     let name = self.slots[i].machine.name().to_string();
@@ -762,6 +770,7 @@ impl VrrpLoop {
                         format!("{name}: MASTER heard lower priority {priority} from {from}")
                     });
                     self.notifier.master_rx_lower_pri(&name, priority);
+                    self.notify_pending = true;
                 }
             }
         }
@@ -776,34 +785,25 @@ impl VrrpLoop {
                 slot.iface.name
             )),
             Some(src) => {
-                let bytes = match (src, send.dst) {
-                    (IpAddr::V4(s), IpAddr::V4(d)) => {
-                        slot.ip_id = wire::next_ip_id(slot.ip_id);
-                        let ip = Ipv4Params {
-                            id: slot.ip_id,
-                            ttl: send.ttl.unwrap_or(255),
-                        };
-                        wire::encode_ipv4(&send.advert, s, d, &ip, &slot.encode)
-                    }
-                    (s, d) => wire::encode_vrrp(&send.advert, s, d, &slot.encode),
-                };
-                match bytes {
-                    Ok(b) => slot.sender.send(&b, send.dst).map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
+                if let (IpAddr::V4(_), IpAddr::V4(_)) = (src, send.dst) {
+                    slot.ip_id = wire::next_ip_id(slot.ip_id);
                 }
+                slot.outbox
+                    .send(&slot.sender, send, src, slot.ip_id, &slot.encode)
             }
         };
         // Adverts go out several times a second: a lasting failure is logged when it starts
         // and when it ends, not at every advert.
-        let name = slot.machine.name().to_string();
         match result {
             Err(e) if !slot.send_failing => {
                 slot.send_failing = true;
+                let name = slot.machine.name();
                 self.log
                     .warning(&format!("{name}: cannot send adverts to {}: {e}", send.dst));
             }
             Ok(()) if slot.send_failing => {
                 slot.send_failing = false;
+                let name = slot.machine.name();
                 self.log
                     .info(&format!("{name}: adverts to {} are sent again", send.dst));
             }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -66,7 +67,8 @@ pub struct SendAdvert {
     /// IPv4 TTL / IPv6 hop limit; None: the kernel's default (IPv6 unicast without
     /// `unicast_ttl`).
     pub ttl: Option<u8>,
-    pub advert: Advert,
+    /// Shared with the machine, which sends the same advert every interval.
+    pub advert: Arc<Advert>,
 }
 
 /// One gratuitous ARP (IPv4) or unsolicited neighbour advertisement (IPv6).

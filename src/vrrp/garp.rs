@@ -60,6 +60,7 @@ impl Pacer {
         }
     }
 
+    #[inline]
     fn release(&mut self, now: Instant, out: &mut Vec<Announce>) {
         if self.due().is_some_and(|n| now >= n) {
             if let Some(a) = self.queue.pop_front() {

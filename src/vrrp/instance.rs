@@ -15,6 +15,7 @@
 use std::cmp::Ordering;
 use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::action::{Action, Announce, SendAdvert, State, Transition};
@@ -67,6 +68,10 @@ pub struct Instance {
     /// until the group lets it become MASTER (keepalived's wantstate MASTER in BACKUP).
     sync_ready: Option<String>,
     garp: Garp,
+    /// The advert last built: a MASTER sends the same one every interval, so it is built
+    /// once per priority and shared with the actions, not rebuilt (and its address list
+    /// copied) at every send.
+    last_advert: Option<Arc<Advert>>,
     actions: VecDeque<Action>,
     counters: Counters,
 }
@@ -104,6 +109,7 @@ impl Instance {
             why: Why::NoResponse,
             vips_set: false,
             sync_ready: None,
+            last_advert: None,
             actions: VecDeque::new(),
             counters: Counters::default(),
             s: settings,
@@ -417,7 +423,13 @@ impl Instance {
         self.deadline = Some(self.backup_base(now) + self.down_interval());
     }
 
-    fn advert(&self, priority: u8) -> Advert {
+    /// The advert to send at `priority`; everything else in it comes from the settings.
+    fn advert(&mut self, priority: u8) -> Arc<Advert> {
+        if let Some(a) = &self.last_advert {
+            if a.priority == priority {
+                return Arc::clone(a);
+            }
+        }
         let interval_cs = match self.s.version {
             Version::V2 => (self.s.advert_int.as_secs() * 100) as u16,
             Version::V3 => timers::centis(self.s.advert_int) as u16,
@@ -426,14 +438,16 @@ impl Instance {
             (Version::V2, Some(k)) => Auth::Pass(k),
             _ => Auth::None,
         };
-        Advert {
+        let a = Arc::new(Advert {
             version: self.s.version,
             vrid: self.s.vrid,
             priority,
             interval_cs,
             auth,
             addresses: self.s.vips.iter().map(|a| a.addr.addr).collect(),
-        }
+        });
+        self.last_advert = Some(Arc::clone(&a));
+        a
     }
 
     fn send_advert(&mut self, priority: u8) {
@@ -445,7 +459,7 @@ impl Instance {
                     src,
                     dst: p.address,
                     ttl: self.s.unicast_ttl,
-                    advert: advert.clone(),
+                    advert: Arc::clone(&advert),
                 }));
             }
         } else {

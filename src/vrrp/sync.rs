@@ -179,8 +179,16 @@ impl SyncGroups {
     }
 
     /// Where `m` is now; call after anything happened to a member (a non-member is
-    /// ignored).
+    /// ignored). The daemon calls it at every advert: without sync groups it returns at
+    /// once, and inlined.
+    #[inline]
     pub fn observe(&mut self, m: &Instance) {
+        if !self.groups.is_empty() {
+            self.observe_member(m);
+        }
+    }
+
+    fn observe_member(&mut self, m: &Instance) {
         let Some((g, k)) = self.find(m.name()) else {
             return;
         };
@@ -189,7 +197,8 @@ impl SyncGroups {
         let now = m.state();
         member.state = now;
         member.ready = now == State::Backup && m.sync_ready();
-        let name = member.name.clone();
+        // The member's own name (found by it), not copied at every advert.
+        let name = m.name();
         let ready = member.ready;
         let group = &self.groups[g];
         // keepalived's transition table: to MASTER from anywhere, MASTER to BACKUP.
@@ -223,6 +232,12 @@ impl SyncGroups {
 
     pub fn poll_action(&mut self) -> Option<SyncAction> {
         self.actions.pop_front()
+    }
+
+    /// [`SyncGroups::poll_action`] has something: after [`SyncGroups::observe`], a group
+    /// may move although the member observed asked nothing of the daemon itself.
+    pub fn has_actions(&self) -> bool {
+        !self.actions.is_empty()
     }
 
     // ----- inside -----

@@ -961,6 +961,29 @@ fn fill_ipv4_checksum(packet: &mut [u8]) {
     packet[10..12].copy_from_slice(&c.to_be_bytes());
 }
 
+/// Gives a packet of [`encode_ipv4`] another identification, header checksum included:
+/// the bytes `encode_ipv4` would give with `id`. A MASTER's adverts differ in nothing else,
+/// so the daemon encodes once and renumbers. False (and nothing changed) for a buffer too
+/// short to hold an IPv4 header.
+#[inline]
+pub fn set_ipv4_id(packet: &mut [u8], id: u16) -> bool {
+    if packet.len() < IPV4_HEADER_LEN {
+        return false;
+    }
+    packet[4..6].copy_from_slice(&id.to_be_bytes());
+    packet[10..12].copy_from_slice(&[0, 0]);
+    // csum::checksum's sum, by whole words: the header has an even length.
+    let mut sum: u32 = packet[..IPV4_HEADER_LEN]
+        .chunks_exact(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    packet[10..12].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+    true
+}
+
 /// Encodes a whole IPv4 packet as keepalived sends it through its `IP_HDRINCL` raw socket,
 /// with the header checksum the kernel fills in.
 pub fn encode_ipv4(
@@ -1291,6 +1314,25 @@ mod tests {
             mcast_group4: None,
         };
         assert_eq!(encode_vrrp(&a, s, d, &opts).unwrap(), m);
+    }
+
+    #[test]
+    fn renumbering_gives_the_bytes_of_encoding_afresh() {
+        let opts = EncodeOptions::default();
+        for (a, ttl) in [
+            (advert(Version::V3, Auth::None, a4()), 255),
+            (advert(Version::V2, Auth::pass(b"secret"), a4()), 64),
+        ] {
+            let encode = |id| encode_ipv4(&a, v4(1), v4(2), &Ipv4Params { id, ttl }, &opts);
+            let mut p = encode(1).unwrap();
+            for id in [2, 0x1234, 0xffff, 0x8000, 1] {
+                assert!(set_ipv4_id(&mut p, id));
+                assert_eq!(p, encode(id).unwrap(), "id {id}");
+            }
+        }
+        let mut short = [0u8; 19];
+        assert!(!set_ipv4_id(&mut short, 5));
+        assert_eq!(short, [0u8; 19]);
     }
 
     #[test]

@@ -393,7 +393,7 @@ impl Net {
                             src,
                             dst: sa.dst,
                             ttl: sa.ttl.unwrap_or(64),
-                            advert: sa.advert.clone(),
+                            advert: (*sa.advert).clone(),
                             checksum_ok: true,
                         };
                         if let Some(f) = self.tamper.as_mut() {
