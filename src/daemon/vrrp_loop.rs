@@ -1,9 +1,9 @@
 //! The VRRP loop: owns every instance's state machine and its sockets, the tracking and
 //! sync-group logic, and waits in one epoll set over the receive sockets, the link watch,
-//! the signal pipe, the script runner's waker and a timerfd armed at the earliest timer. It
-//! carries out what the machines ask (adverts, VIPs, gratuitous ARPs, log lines) and hands
-//! notifications and tracking scripts to the runner thread: nothing here waits on scripts,
-//! mail or disk.
+//! the signal pipe, the script runner's waker and a timerfd (which timers the timerfd keeps
+//! and which the wait's own timeout: [`super::wait`]). It carries out what the machines ask
+//! (adverts, VIPs, gratuitous ARPs, log lines) and hands notifications and tracking scripts
+//! to the runner thread: nothing here waits on scripts, mail or disk.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -21,6 +21,7 @@ use super::looker::Looker;
 use super::outbox::Outbox;
 use super::signals::{Signal, Signals};
 use super::vips;
+use super::wait;
 use crate::conf::env::SystemHost;
 use crate::conf::model::vrrp::{Address, OldChecksum};
 use crate::conf::model::Config;
@@ -94,7 +95,7 @@ pub struct VrrpLoop {
     ifindex: HashMap<String, NetIf>,
     /// Every descriptor the loop waits on, registered once.
     epoll: Epoll,
-    /// Armed at the earliest machine timer.
+    /// Armed at the earliest failover timer (or, on old kernels, the earliest of all).
     timer: DeadlineTimer,
     events: Vec<EpollEvent>,
     /// Instance name -> slot.
@@ -324,12 +325,19 @@ impl VrrpLoop {
         self.pump_notifier();
         self.settle(now);
         let mut buf = vec![0u8; RX_BUF];
+        let timeouts = wait::has_epoll_pwait2(self.epoll.0.as_fd());
         loop {
-            let next = self.next_deadline();
+            let plan = wait::plan(self.next_deadline(), self.next_exact_deadline(), timeouts);
             self.timer
-                .set(next)
+                .set(plan.timer)
                 .map_err(|e| StartError::new("arm the timer (timerfd)", e))?;
-            let n = match self.epoll.wait(&mut self.events, PollTimeout::NONE) {
+            let waited = if timeouts {
+                let now = Instant::now();
+                wait::epoll_wait_until(self.epoll.0.as_fd(), &mut self.events, plan.timeout, now)
+            } else {
+                self.epoll.wait(&mut self.events, PollTimeout::NONE)
+            };
+            let n = match waited {
                 Ok(n) => n,
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => return Err(StartError::new("wait for adverts (epoll)", e)),
@@ -542,6 +550,14 @@ impl VrrpLoop {
                     .warning(&format!("vrrp_track_process: reading /proc: {e}")),
             }
         }
+    }
+
+    /// The earliest deadline that must be kept to the microsecond (see [`wait`]).
+    fn next_exact_deadline(&self) -> Option<Instant> {
+        self.slots
+            .iter()
+            .filter_map(|s| s.machine.poll_timeout_exact())
+            .min()
     }
 
     fn next_deadline(&self) -> Option<Instant> {

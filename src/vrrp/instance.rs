@@ -206,6 +206,17 @@ impl Instance {
         }
     }
 
+    /// The part of [`Instance::poll_timeout`] whose lateness would delay a failover, so
+    /// that the daemon keeps it to the microsecond: a BACKUP's master-down timer (with
+    /// preempt_delay). A MASTER's next advert and gratuitous ARP repeats are harmless a
+    /// fraction of a millisecond late.
+    pub fn poll_timeout_exact(&self) -> Option<Instant> {
+        match self.state {
+            State::Backup => self.deadline,
+            _ => None,
+        }
+    }
+
     pub fn poll_action(&mut self) -> Option<Action> {
         self.actions.pop_front()
     }
