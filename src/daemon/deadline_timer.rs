@@ -3,7 +3,7 @@
 //!
 //! It is armed at absolute CLOCK_MONOTONIC times (std's `Instant` reads that clock on
 //! Linux), so arming needs no clock reading of its own, and not at all when the deadline
-//! did not move: one clock reading per wake-up is the loop's own.
+//! did not move. Which deadlines it keeps: [`super::wait`].
 
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};

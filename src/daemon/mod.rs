@@ -15,6 +15,7 @@ pub mod signals;
 pub mod trim;
 pub mod vips;
 pub mod vrrp_loop;
+pub mod wait;
 
 use crate::conf::model::Config;
 

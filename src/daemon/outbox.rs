@@ -54,6 +54,7 @@ impl Outbox {
     }
 
     /// The packet for `send` and where it goes: the kept one renumbered, or encoded now.
+    #[inline]
     fn prepare(
         &mut self,
         sender: &VrrpSender,
@@ -76,30 +77,44 @@ impl Outbox {
                 }
                 k
             }
-            None => {
-                let bytes = encode(send, src, ip_id, opts)?;
-                let to = sender.destination(send.dst).map_err(|e| e.to_string())?;
-                if self.kept.len() >= MAX_KEPT {
-                    self.kept.clear();
-                }
-                self.kept.push(Prepared {
-                    to,
-                    advert: Arc::clone(&send.advert),
-                    src,
-                    ttl: send.ttl,
-                    opts: *opts,
-                    bytes,
-                });
-                self.kept.len() - 1
-            }
+            None => self.keep(sender, send, src, ip_id, opts)?,
         };
         let p = &self.kept[k];
         Ok((&p.bytes, &p.to))
     }
+
+    /// A first advert to `send.dst`: encoded and kept; its index.
+    #[cold]
+    #[inline(never)]
+    fn keep(
+        &mut self,
+        sender: &VrrpSender,
+        send: &SendAdvert,
+        src: IpAddr,
+        ip_id: u16,
+        opts: &EncodeOptions,
+    ) -> Result<usize, String> {
+        let bytes = encode(send, src, ip_id, opts)?;
+        let to = sender.destination(send.dst).map_err(|e| e.to_string())?;
+        if self.kept.len() >= MAX_KEPT {
+            self.kept.clear();
+        }
+        self.kept.push(Prepared {
+            to,
+            advert: Arc::clone(&send.advert),
+            src,
+            ttl: send.ttl,
+            opts: *opts,
+            bytes,
+        });
+        Ok(self.kept.len() - 1)
+    }
 }
 
 /// The packet of `send`: IPv4 with its header (the socket has IP_HDRINCL), IPv6 the VRRP
-/// message alone.
+/// message alone. Only for a new advert (or destination), not at every one.
+#[cold]
+#[inline(never)]
 fn encode(
     send: &SendAdvert,
     src: IpAddr,

@@ -1,9 +1,9 @@
 //! The VRRP loop: owns every instance's state machine and its sockets, the tracking and
 //! sync-group logic, and waits in one epoll set over the receive sockets, the link watch,
-//! the signal pipe, the script runner's waker and a timerfd armed at the earliest timer. It
-//! carries out what the machines ask (adverts, VIPs, gratuitous ARPs, log lines) and hands
-//! notifications and tracking scripts to the runner thread: nothing here waits on scripts,
-//! mail or disk.
+//! the signal pipe, the script runner's waker and a timerfd (which timers the timerfd keeps
+//! and which the wait's own timeout: [`super::wait`]). It carries out what the machines ask
+//! (adverts, VIPs, gratuitous ARPs, log lines) and hands notifications and tracking scripts
+//! to the runner thread: nothing here waits on scripts, mail or disk.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -21,6 +21,7 @@ use super::looker::Looker;
 use super::outbox::Outbox;
 use super::signals::{Signal, Signals};
 use super::vips;
+use super::wait;
 use crate::conf::env::SystemHost;
 use crate::conf::model::vrrp::{Address, OldChecksum};
 use crate::conf::model::Config;
@@ -94,7 +95,7 @@ pub struct VrrpLoop {
     ifindex: HashMap<String, NetIf>,
     /// Every descriptor the loop waits on, registered once.
     epoll: Epoll,
-    /// Armed at the earliest machine timer.
+    /// Armed at the earliest failover timer (or, on old kernels, the earliest of all).
     timer: DeadlineTimer,
     events: Vec<EpollEvent>,
     /// Instance name -> slot.
@@ -323,13 +324,30 @@ impl VrrpLoop {
         // thread; the tracker holds the instances that wait for it.
         self.pump_notifier();
         self.settle(now);
+        self.serve()
+    }
+
+    /// The loop proper, until a stop signal. What an idle MASTER runs at every advert
+    /// (this, settle, carry_out, the advert's way out) is kept apart from what it rarely
+    /// runs (signals, link events, script results, the other actions), in functions of
+    /// their own that are not inlined (the rarest marked cold): after 100 ms of sleep on a
+    /// busy machine each code page a wake-up touches is likely a TLB and cache miss.
+    #[inline(never)]
+    fn serve(&mut self) -> Result<(), StartError> {
         let mut buf = vec![0u8; RX_BUF];
+        let timeouts = wait::has_epoll_pwait2(self.epoll.0.as_fd());
         loop {
-            let next = self.next_deadline();
+            let plan = wait::plan(self.next_deadline(), self.next_exact_deadline(), timeouts);
             self.timer
-                .set(next)
+                .set(plan.timer)
                 .map_err(|e| StartError::new("arm the timer (timerfd)", e))?;
-            let n = match self.epoll.wait(&mut self.events, PollTimeout::NONE) {
+            let waited = if timeouts {
+                let now = Instant::now();
+                wait::epoll_wait_until(self.epoll.0.as_fd(), &mut self.events, plan.timeout, now)
+            } else {
+                self.epoll.wait(&mut self.events, PollTimeout::NONE)
+            };
+            let n = match waited {
                 Ok(n) => n,
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => return Err(StartError::new("wait for adverts (epoll)", e)),
@@ -353,18 +371,8 @@ impl VrrpLoop {
                     }
                 }
             }
-            if signal {
-                for sig in self.signals.take() {
-                    match sig {
-                        Signal::Stop => {
-                            self.stop(Instant::now());
-                            return Ok(());
-                        }
-                        Signal::Reload => self.log.warning(
-                            "SIGHUP: reloading the configuration is not supported yet; restart ha to apply changes",
-                        ),
-                    }
-                }
+            if signal && self.take_signals() {
+                return Ok(());
             }
             if links {
                 self.read_links();
@@ -374,6 +382,24 @@ impl VrrpLoop {
             }
             self.settle(now);
         }
+    }
+
+    /// The signals that arrived; true when one stopped the daemon (gracefully).
+    #[cold]
+    #[inline(never)]
+    fn take_signals(&mut self) -> bool {
+        for sig in self.signals.take() {
+            match sig {
+                Signal::Stop => {
+                    self.stop(Instant::now());
+                    return true;
+                }
+                Signal::Reload => self.log.warning(
+                    "SIGHUP: reloading the configuration is not supported yet; restart ha to apply changes",
+                ),
+            }
+        }
+        false
     }
 
     /// Runs what is due, then passes tracking updates, sync-group moves and the machines'
@@ -417,9 +443,14 @@ impl VrrpLoop {
                 break;
             }
         }
-        if !std::mem::take(&mut self.notify_pending) {
-            return;
+        if std::mem::take(&mut self.notify_pending) {
+            self.notify();
         }
+    }
+
+    /// Starts the notify scripts that may start, and logs what the notifier reports.
+    #[inline(never)]
+    fn notify(&mut self) {
         self.pump_notifier();
         while let Some(ev) = self.notifier.poll_event() {
             if ev.failed() {
@@ -501,6 +532,7 @@ impl VrrpLoop {
     }
 
     /// Results of the runner: notify scripts to the notifier, checks to the tracker.
+    #[inline(never)]
     fn finished_jobs(&mut self, now: Instant) {
         self.waker.clear();
         // Script and mail results arrive through the waker.
@@ -544,6 +576,14 @@ impl VrrpLoop {
         }
     }
 
+    /// The earliest deadline that must be kept to the microsecond (see [`wait`]).
+    fn next_exact_deadline(&self) -> Option<Instant> {
+        self.slots
+            .iter()
+            .filter_map(|s| s.machine.poll_timeout_exact())
+            .min()
+    }
+
     fn next_deadline(&self) -> Option<Instant> {
         self.slots
             .iter()
@@ -554,6 +594,7 @@ impl VrrpLoop {
     }
 
     /// Every queued advert of one receive socket, to its machine.
+    #[inline(never)]
     fn read_adverts(&mut self, i: usize, buf: &mut [u8], now: Instant) {
         loop {
             let got = self.slots[i].receiver.try_recv(buf);
@@ -604,6 +645,7 @@ impl VrrpLoop {
 
     /// Link changes go to the tracker (an instance's own interface, its addresses' and
     /// routes' interfaces and its track_interface lines).
+    #[inline(never)]
     fn read_links(&mut self) {
         loop {
             let events = match self.links.try_recv() {
@@ -725,56 +767,65 @@ impl VrrpLoop {
             any = true;
             match action {
                 Action::SendAdvert(send) => self.send_advert(i, &send),
-                Action::AddVips { vips, excluded } => {
-                    let all: Vec<Address> = vips.into_iter().chain(excluded).collect();
-                    // Drop rules first: no moment where a VIP is up and accepts traffic.
-                    self.firewall_vips(i, &all, true);
-                    for a in &all {
-                        self.apply_vip(i, a, true);
-                    }
-                }
-                Action::RemoveVips { vips, excluded } => {
-                    let all: Vec<Address> = vips.into_iter().chain(excluded).collect();
-                    for a in &all {
-                        self.apply_vip(i, a, false);
-                    }
-                    self.firewall_vips(i, &all, false);
-                }
-                Action::Announce(list) => {
-                    for a in list {
-                        self.announce(i, a.ip, a.dev.as_deref());
-                    }
-                }
-                Action::Transition(t) => {
-                    let m = &self.slots[i].machine;
-                    let name = m.name().to_string();
-                    self.log
-                        .info(&format!("{name}: {} -> {} ({})", t.from, t.to, t.reason));
-                    if let Some(state) = notify_state(t.to) {
-                        self.notifier.instance(&name, state, m.effective_priority());
-                        self.notify_pending = true;
-                    }
-                }
-                Action::PriorityChanged { from, to, reason } => {
-                    let m = &self.slots[i].machine;
-                    let name = m.name().to_string();
-                    self.log
-                        .info(&format!("{name}: priority {from} -> {to} ({reason})"));
-                    let master = m.state() == State::Master;
-                    self.notifier.priority_changed(&name, master, to);
-                    self.notify_pending = true;
-                }
-                Action::MasterHeardLower { from, priority } => {
-                    let name = self.slots[i].machine.name().to_string();
-                    self.log.detailed(|| {
-                        format!("{name}: MASTER heard lower priority {priority} from {from}")
-                    });
-                    self.notifier.master_rx_lower_pri(&name, priority);
-                    self.notify_pending = true;
-                }
+                other => self.carry_out_rarely(i, other),
             }
         }
         any
+    }
+
+    /// The actions other than adverts: state changes and what comes with them.
+    #[inline(never)]
+    fn carry_out_rarely(&mut self, i: usize, action: Action) {
+        match action {
+            Action::SendAdvert(send) => self.send_advert(i, &send),
+            Action::AddVips { vips, excluded } => {
+                let all: Vec<Address> = vips.into_iter().chain(excluded).collect();
+                // Drop rules first: no moment where a VIP is up and accepts traffic.
+                self.firewall_vips(i, &all, true);
+                for a in &all {
+                    self.apply_vip(i, a, true);
+                }
+            }
+            Action::RemoveVips { vips, excluded } => {
+                let all: Vec<Address> = vips.into_iter().chain(excluded).collect();
+                for a in &all {
+                    self.apply_vip(i, a, false);
+                }
+                self.firewall_vips(i, &all, false);
+            }
+            Action::Announce(list) => {
+                for a in list {
+                    self.announce(i, a.ip, a.dev.as_deref());
+                }
+            }
+            Action::Transition(t) => {
+                let m = &self.slots[i].machine;
+                let name = m.name().to_string();
+                self.log
+                    .info(&format!("{name}: {} -> {} ({})", t.from, t.to, t.reason));
+                if let Some(state) = notify_state(t.to) {
+                    self.notifier.instance(&name, state, m.effective_priority());
+                    self.notify_pending = true;
+                }
+            }
+            Action::PriorityChanged { from, to, reason } => {
+                let m = &self.slots[i].machine;
+                let name = m.name().to_string();
+                self.log
+                    .info(&format!("{name}: priority {from} -> {to} ({reason})"));
+                let master = m.state() == State::Master;
+                self.notifier.priority_changed(&name, master, to);
+                self.notify_pending = true;
+            }
+            Action::MasterHeardLower { from, priority } => {
+                let name = self.slots[i].machine.name().to_string();
+                self.log.detailed(|| {
+                    format!("{name}: MASTER heard lower priority {priority} from {from}")
+                });
+                self.notifier.master_rx_lower_pri(&name, priority);
+                self.notify_pending = true;
+            }
+        }
     }
 
     fn send_advert(&mut self, i: usize, send: &crate::vrrp::SendAdvert) {
@@ -792,22 +843,29 @@ impl VrrpLoop {
                     .send(&slot.sender, send, src, slot.ip_id, &slot.encode)
             }
         };
-        // Adverts go out several times a second: a lasting failure is logged when it starts
-        // and when it ends, not at every advert.
-        match result {
-            Err(e) if !slot.send_failing => {
+        if result.is_err() != slot.send_failing {
+            self.sending_changed(i, send.dst, result.err());
+        }
+    }
+
+    /// Adverts go out several times a second: a lasting failure is logged when it starts
+    /// and when it ends, not at every advert.
+    #[cold]
+    #[inline(never)]
+    fn sending_changed(&mut self, i: usize, dst: IpAddr, error: Option<String>) {
+        let slot = &mut self.slots[i];
+        let name = slot.machine.name();
+        match error {
+            Some(e) => {
                 slot.send_failing = true;
-                let name = slot.machine.name();
                 self.log
-                    .warning(&format!("{name}: cannot send adverts to {}: {e}", send.dst));
+                    .warning(&format!("{name}: cannot send adverts to {dst}: {e}"));
             }
-            Ok(()) if slot.send_failing => {
+            None => {
                 slot.send_failing = false;
-                let name = slot.machine.name();
                 self.log
-                    .info(&format!("{name}: adverts to {} are sent again", send.dst));
+                    .info(&format!("{name}: adverts to {dst} are sent again"));
             }
-            _ => {}
         }
     }
 

@@ -175,17 +175,7 @@ impl Instance {
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.deadline.is_some_and(|d| now >= d) {
             match self.state {
-                State::Backup => {
-                    let reason = self.takeover_reason(now);
-                    if self.s.sync_group.is_some() {
-                        // keepalived's `vrrp_sync_can_goto_master`: a member waits, with
-                        // a fresh full timer, until the group moves it (sync_master).
-                        self.sync_ready = Some(reason);
-                        self.deadline = Some(self.backup_base(now) + self.down_interval());
-                    } else {
-                        self.goto_master(now, reason);
-                    }
-                }
+                State::Backup => self.master_down(now),
                 State::Master => self.master_tx(now),
                 _ => self.deadline = None,
             }
@@ -202,6 +192,17 @@ impl Instance {
                 .into_iter()
                 .flatten()
                 .min(),
+            _ => None,
+        }
+    }
+
+    /// The part of [`Instance::poll_timeout`] whose lateness would delay a failover, so
+    /// that the daemon keeps it to the microsecond: a BACKUP's master-down timer (with
+    /// preempt_delay). A MASTER's next advert and gratuitous ARP repeats are harmless a
+    /// fraction of a millisecond late.
+    pub fn poll_timeout_exact(&self) -> Option<Instant> {
+        match self.state {
+            State::Backup => self.deadline,
             _ => None,
         }
     }
@@ -531,6 +532,20 @@ impl Instance {
         let mut out = Vec::new();
         self.garp.takeover(now, &mut out);
         self.announce(out);
+    }
+
+    /// A BACKUP's master-down timer ran out.
+    #[inline(never)]
+    fn master_down(&mut self, now: Instant) {
+        let reason = self.takeover_reason(now);
+        if self.s.sync_group.is_some() {
+            // keepalived's `vrrp_sync_can_goto_master`: a member waits, with a fresh full
+            // timer, until the group moves it (sync_master).
+            self.sync_ready = Some(reason);
+            self.deadline = Some(self.backup_base(now) + self.down_interval());
+        } else {
+            self.goto_master(now, reason);
+        }
     }
 
     /// A MASTER's advert timer.

@@ -101,3 +101,20 @@ fn down_timer_adverts() {
         Some(last + net.delay + us(6_609_375))
     );
 }
+
+/// The daemon keeps a BACKUP's master-down timer to the microsecond (a timerfd) and lets
+/// a MASTER's advert timer run a little late (the wait's timeout, see daemon::wait): the
+/// machine names which of its deadlines decides a failover.
+#[test]
+fn only_the_backups_master_down_timer_is_exact() {
+    let (mut net, a, b) = elected();
+    assert!(net.nodes[a].m.poll_timeout().is_some());
+    assert_eq!(net.nodes[a].m.poll_timeout_exact(), None);
+    let down = net.nodes[b].m.poll_timeout();
+    assert!(down.is_some());
+    assert_eq!(net.nodes[b].m.poll_timeout_exact(), down);
+    net.crash(a);
+    net.run_for(s(10.0));
+    assert_eq!(net.holders(), vec![b]);
+    assert_eq!(net.nodes[b].m.poll_timeout_exact(), None);
+}
