@@ -2,7 +2,8 @@
 # Benchmark: VRRP crash failover and idle cost, `ha run` vs Debian's keepalived 2.2.7, same
 # run, same machine. Needs root, ip(8), python3 and /usr/sbin/keepalived.
 #
-#   benches/vrrp.sh [N] [IDLE_SECS]      (defaults: N = 10 failovers per case, 60 s idle window)
+#   benches/vrrp.sh [N] [IDLE_SECS] [IDLE_ROUNDS]
+#                                       (defaults: N = 10 failovers per case, 5 idle windows of 60 s)
 #   CASES="3 0.01" benches/vrrp.sh 20 0  only the VRRPv3 0.01 case (cases: "V INT,V INT"), no idle
 #   RAW=FILE benches/vrrp.sh            also keep the per-run JSON lines in FILE
 #   KEEP_LOGS=DIR benches/vrrp.sh       also keep the daemons' logs in DIR
@@ -29,10 +30,13 @@
 #    (ha, keepalived, ha, ...) so background load on a shared machine hits both alike.
 # 2. Idle master: one VRRPv3 instance, advert_int 0.1, no peer. Both tools run at the same
 #    time (separate namespaces, so they do not hear each other) and are measured over the
-#    same window: VmRSS (summed over the tool's processes) 5 s after start, then
-#    utime+stime of all its processes over IDLE_SECS, as CPU ms per second. Alongside: PSS
-#    (summed RSS counts the pages keepalived's two processes share twice) and the run time
-#    from /proc/PID/schedstat (nanoseconds; utime+stime moves in 10 ms ticks).
+#    same windows: VmRSS (summed over the tool's processes) 5 s after start and after the
+#    last window, then
+#    utime+stime of all its processes over IDLE_ROUNDS consecutive windows of IDLE_SECS,
+#    as CPU ms per second. Alongside: PSS (summed RSS counts the pages keepalived's two
+#    processes share twice) and the run time from the threads' schedstat (nanoseconds;
+#    utime+stime moves in 10 ms ticks). The load of a shared machine changes from window
+#    to window, so the tools are also compared window by window.
 #
 # Prints markdown tables, the kernel, the CPU model and the date. Everything runs inside
 # namespaces named hvb<PID>-*; the EXIT trap kills the daemons and deletes them.
@@ -40,6 +44,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
 idle_secs=${2:-60}
+idle_rounds=${3:-5}
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 0; }
 KA=/usr/sbin/keepalived
 [ -x $KA ] || { echo "SKIP: $KA not installed"; exit 0; }
@@ -226,7 +231,7 @@ idle() {
     start keepalived $I2 "$work/idle.conf" keepalived-idle
     ka=$started
     python3 "$PROBE" idle --pgid "ha=$ha" --pgid "keepalived=$ka" --rss-after 5 \
-        --window "$idle_secs" >>"$results"
+        --window "$idle_secs" --rounds "$idle_rounds" >>"$results"
     # Figures of a director that is not MASTER would not be an idle master's.
     has_vip $I1 $vip || echo "warning: ha was not MASTER at the end of the idle window" >&2
     has_vip $I2 $vip || echo "warning: keepalived was not MASTER at the end of the idle window" >&2
@@ -253,4 +258,4 @@ python3 "$PROBE" table "$results"
 echo
 echo "Kernel $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')," \
     "$(nproc) cores; ha $(git describe --always --dirty), $($KA --version 2>&1 | head -n1);" \
-    "$(date -u '+%Y-%m-%d %H:%M UTC'); N = $runs, idle window $idle_secs s."
+    "$(date -u '+%Y-%m-%d %H:%M UTC'); N = $runs, idle $idle_rounds x $idle_secs s."

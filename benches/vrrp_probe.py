@@ -223,15 +223,18 @@ def proc_stat(pid):
 
 
 def cpu(pid):
-    """(utime+stime in clock ticks, CPU time in ns from /proc/PID/schedstat). The tick count
+    """(utime+stime in clock ticks, CPU time in ns from the threads' schedstat). The tick count
     has a resolution of 10 ms (about 0.17 ms/s over 60 s); schedstat's run time is the
     same scheduler sum in nanoseconds, so it separates tools that differ by a tick."""
     ticks = proc_stat(pid)[1]
-    try:
-        with open(f"/proc/{pid}/schedstat") as f:
-            ns = int(f.read().split()[0])
-    except (FileNotFoundError, IndexError, ValueError):
-        ns = 0
+    ns = 0
+    # Per thread: /proc/PID/schedstat is the main thread's alone.
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                ns += int(f.read().split()[0])
+        except (FileNotFoundError, IndexError, ValueError):
+            pass
     return ticks, ns
 
 
@@ -269,24 +272,33 @@ def idle(a):
             "pss_kib": sum(status_kib(p, "Pss:") for p in pids),
         }
     tick = os.sysconf("SC_CLK_TCK")
-    before = {l: {p: cpu(p) for p in group_pids(g)} for l, g in groups.items()}
-    t0 = time.monotonic()
-    time.sleep(a.window)
-    secs = time.monotonic() - t0
-    for label, pgid in groups.items():
-        ticks = ns = 0
-        for pid, (t_start, ns_start) in before[label].items():
-            try:
-                t_end, ns_end = cpu(pid)
-            except FileNotFoundError:
-                res[label]["exited"] = True
-                continue
-            ticks += t_end - t_start
-            ns += ns_end - ns_start
-        res[label]["cpu_ms_per_s"] = ticks * 1000 / tick / secs
-        res[label]["cpu_ms_per_s_schedstat"] = ns / 1e6 / secs
-        res[label]["window_s"] = secs
-        print(json.dumps({"kind": "idle", "tool": label, **res[label]}))
+    # Consecutive windows, all tools measured over the same one: the load of a shared
+    # machine moves from window to window, so the tools are compared window by window.
+    for rnd in range(1, a.rounds + 1):
+        before = {l: {p: cpu(p) for p in group_pids(g)} for l, g in groups.items()}
+        t0 = time.monotonic()
+        time.sleep(a.window)
+        secs = time.monotonic() - t0
+        for label, pgid in groups.items():
+            ticks = ns = 0
+            row = dict(res[label])
+            for pid, (t_start, ns_start) in before[label].items():
+                try:
+                    t_end, ns_end = cpu(pid)
+                except FileNotFoundError:
+                    row["exited"] = True
+                    continue
+                ticks += t_end - t_start
+                ns += ns_end - ns_start
+            row["cpu_ms_per_s"] = ticks * 1000 / tick / secs
+            row["cpu_ms_per_s_schedstat"] = ns / 1e6 / secs
+            row["window_s"] = secs
+            row["round"] = rnd
+            if rnd == a.rounds:
+                pids = group_pids(pgid)
+                row["rss_end_kib"] = sum(status_kib(p, "VmRSS:") for p in pids)
+                row["pss_end_kib"] = sum(status_kib(p, "Pss:") for p in pids)
+            print(json.dumps({"kind": "idle", "tool": label, **row}), flush=True)
 
 
 def fmt(x, digits=1):
@@ -330,13 +342,33 @@ def table(a):
     idle_rows = [r for r in rows if r.get("kind") == "idle"]
     if idle_rows:
         print()
-        print("| tool | scenario | processes | RSS KiB (sum) | PSS KiB (sum)"
-              " | CPU ms per s (utime+stime) | CPU ms per s (schedstat) | window s |")
-        print("|---|---|---|---|---|---|---|---|")
-        for r in sorted(idle_rows, key=lambda r: r["tool"] != "ha"):
-            print(f"| {r['tool']} | idle master, VRRPv3 advert_int 0.1 | {r['pids']} |"
-                  f" {r['rss_kib']} | {r['pss_kib']} | {r['cpu_ms_per_s']:.3f} |"
-                  f" {r['cpu_ms_per_s_schedstat']:.3f} | {r['window_s']:.0f} |")
+        print("| tool | scenario | processes | RSS KiB (sum) at 5 s | at end | PSS KiB (sum)"
+              " at 5 s | at end | CPU ms per s, utime+stime (median)"
+              " | CPU ms per s, schedstat (median) | min | max | windows |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        tools = sorted({r["tool"] for r in idle_rows}, key=lambda t: t != "ha")
+        for t in tools:
+            rs = [r for r in idle_rows if r["tool"] == t]
+            sched = [r["cpu_ms_per_s_schedstat"] for r in rs]
+            ticks = [r["cpu_ms_per_s"] for r in rs]
+            end = rs[-1]
+            print(f"| {t} | idle master, VRRPv3 advert_int 0.1 | {rs[0]['pids']} |"
+                  f" {rs[0]['rss_kib']} | {end.get('rss_end_kib', '-')} |"
+                  f" {rs[0]['pss_kib']} | {end.get('pss_end_kib', '-')} |"
+                  f" {statistics.median(ticks):.3f} | {statistics.median(sched):.3f} |"
+                  f" {min(sched):.3f} | {max(sched):.3f} |"
+                  f" {len(rs)} x {rs[0]['window_s']:.0f} s |")
+        by_round = {}
+        for r in idle_rows:
+            by_round.setdefault(r.get("round", 1), {})[r["tool"]] = r["cpu_ms_per_s_schedstat"]
+        pairs = [(d["ha"], d["keepalived"]) for d in by_round.values()
+                 if "ha" in d and "keepalived" in d and d["keepalived"] > 0]
+        if pairs:
+            below = sum(1 for h, k in pairs if h < k)
+            ratio = statistics.median(h / k for h, k in pairs)
+            print()
+            print(f"Same windows (schedstat): ha below keepalived in {below} of {len(pairs)};"
+                  f" median ratio ha / keepalived {ratio:.2f}.")
 
 
 def main():
@@ -357,6 +389,7 @@ def main():
     i.add_argument("--pgid", action="append", required=True, metavar="LABEL=PGID")
     i.add_argument("--rss-after", type=float, default=5)
     i.add_argument("--window", type=float, default=60)
+    i.add_argument("--rounds", type=int, default=1)
     t = sub.add_parser("table")
     t.add_argument("results")
     a = p.parse_args()

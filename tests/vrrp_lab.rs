@@ -297,6 +297,22 @@ fn crash_both_ways(test: &'static str, vrrp: Vrrp, daemons: [Daemon; 2]) {
     s.crash_failover(1, 2);
 }
 
+/// A long quiet spell first: once nothing but adverts has happened for 10 s, both daemons
+/// drop the code a state change ran from their resident set (daemon::trim::give_back).
+/// Nothing may move meanwhile, and the failover after it is as prompt as ever.
+fn quiet_spell_then_crash(test: &'static str, vrrp: Vrrp, daemons: [Daemon; 2]) {
+    let Some(s) = Scene::new(test, vrrp, &daemons, &[150, 100]) else {
+        return;
+    };
+    s.elect();
+    let vip = s.vip();
+    assert!(
+        wait_until(Duration::from_secs(12), || s.lab.holders(vip) != [1]).is_none(),
+        "{test}: the VIP moved while nothing happened"
+    );
+    s.crash_failover(1, 2);
+}
+
 /// Graceful stop of the master: takeover after Skew_Time, not Master_Down_Interval.
 fn graceful_stop(test: &'static str, vrrp: Vrrp, daemons: [Daemon; 2]) {
     let Some(s) = Scene::new(test, vrrp, &daemons, &[150, 100]) else {
@@ -459,6 +475,11 @@ fn ha_pair_elects_one_master() {
 #[test]
 fn ha_crash_failover_then_preemption() {
     crash_failover_then_preemption("ha_crash_failover_then_preemption", V3, [Ha, Ha]);
+}
+
+#[test]
+fn ha_quiet_spell_then_crash() {
+    quiet_spell_then_crash("ha_quiet_spell_then_crash", V3, [Ha, Ha]);
 }
 
 #[test]

@@ -42,7 +42,9 @@ pub fn single_arena() {
 }
 
 /// Best effort: nothing here can fail the daemon.
-pub fn after_startup() {
+/// Returns the free heap and drops our mappings of code pages: after start-up, and again
+/// once the loop has been quiet for a while after a state change (see `daemon::vrrp_loop`).
+pub fn give_back() {
     // SAFETY: malloc_trim only returns free heap memory to the kernel.
     unsafe {
         libc::malloc_trim(0);
@@ -56,13 +58,10 @@ pub fn after_startup() {
     for (start, end) in exec_text_ranges(&maps, &exe.to_string_lossy()) {
         // SAFETY: the range is a private, read-only executable file mapping (our binary or a
         // shared library), never written; MADV_DONTNEED drops our page-table entries and
-        // the next access faults the same bytes back in from the file. MADV_RANDOM stops the
-        // kernel from mapping 64 KiB around each such fault, so only the pages the loop runs
-        // come back.
+        // the next access faults the same bytes back in from the file (the kernel maps up
+        // to 64 KiB around each such fault, `fault_around_bytes`, whatever the advice).
         unsafe {
-            let addr = start as *mut libc::c_void;
-            libc::madvise(addr, end - start, libc::MADV_DONTNEED);
-            libc::madvise(addr, end - start, libc::MADV_RANDOM);
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
         }
     }
 }
@@ -94,7 +93,8 @@ garbage line
 
     #[test]
     fn dropping_our_code_pages_is_harmless() {
-        after_startup();
+        give_back();
+        give_back();
         // Still running our code after the call.
         assert_eq!(exec_text_ranges("", "x"), vec![]);
     }

@@ -114,7 +114,20 @@ pub struct VrrpLoop {
     looker: Option<Looker>,
     /// keepalived's no_accept drop rules; None when every instance accepts.
     firewall: Option<Firewall>,
+    /// Something other than adverts and script runs happened (a state change, VIPs,
+    /// GARPs, link events) since the last wake-up. Periodic scripts do not count: their
+    /// code runs again at every interval.
+    stirred: bool,
+    /// When to give back the memory that a state change used once (`trim::give_back`):
+    /// that much quiet time after the last one.
+    give_back_at: Option<Instant>,
 }
+
+/// Quiet time after the last state change before the code it ran is dropped from the
+/// resident set again: a takeover runs rtnetlink, GARP and logging code once, and the
+/// kernel maps 64 KiB around each code page it faults in, so an idle MASTER would otherwise
+/// keep a megabyte or two it never runs.
+const QUIET_BEFORE_GIVING_BACK: Duration = Duration::from_secs(10);
 
 /// What a finished job of the script runner was for.
 #[derive(Debug)]
@@ -305,13 +318,15 @@ impl VrrpLoop {
             notify_pending: true,
             looker,
             firewall,
+            stirred: false,
+            give_back_at: None,
         })
     }
 
     /// Runs until SIGTERM/SIGINT, then stops every instance gracefully.
     pub fn run(&mut self) -> Result<(), StartError> {
         self.remove_leftovers();
-        super::trim::after_startup();
+        super::trim::give_back();
         let now = Instant::now();
         // The tracker starts the instances once every interface it watches is known (and
         // every weight-0 script has answered).
@@ -381,6 +396,12 @@ impl VrrpLoop {
                 self.finished_jobs(now);
             }
             self.settle(now);
+            if std::mem::take(&mut self.stirred) {
+                self.give_back_at = Some(now + QUIET_BEFORE_GIVING_BACK);
+            } else if self.give_back_at.is_some_and(|t| t <= now) {
+                self.give_back_at = None;
+                super::trim::give_back();
+            }
         }
     }
 
@@ -590,6 +611,7 @@ impl VrrpLoop {
             .filter_map(|s| s.machine.poll_timeout())
             .chain(self.tracking.poll_timeout())
             .chain(self.checks.poll_timeout())
+            .chain(self.give_back_at)
             .min()
     }
 
@@ -647,6 +669,7 @@ impl VrrpLoop {
     /// routes' interfaces and its track_interface lines).
     #[inline(never)]
     fn read_links(&mut self) {
+        self.stirred = true;
         loop {
             let events = match self.links.try_recv() {
                 Ok(Some(ev)) => ev,
@@ -776,6 +799,7 @@ impl VrrpLoop {
     /// The actions other than adverts: state changes and what comes with them.
     #[inline(never)]
     fn carry_out_rarely(&mut self, i: usize, action: Action) {
+        self.stirred = true;
         match action {
             Action::SendAdvert(send) => self.send_advert(i, &send),
             Action::AddVips { vips, excluded } => {
