@@ -6,8 +6,8 @@
 //! else (a MASTER's next advert, gratuitous ARP repeats, script intervals) is harmless
 //! 0.1% late, and keeping it in the wait's timeout spares a `timerfd_settime` per advert:
 //! an idle MASTER makes two system calls per advert (`epoll_pwait2`, `sendmsg`) instead of
-//! three. Kernels before 5.11 have no `epoll_pwait2` (nanosecond timeouts); there the
-//! timerfd keeps every deadline, as before.
+//! three. Kernels before 5.11 have no `epoll_pwait2` (nanosecond timeouts), and some
+//! container seccomp profiles refuse it; there the timerfd keeps every deadline.
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::time::Instant;
@@ -45,6 +45,14 @@ pub fn plan(next: Option<Instant>, exact: Option<Instant>, timeouts: bool) -> Wa
     }
 }
 
+/// The kernel's `struct __kernel_timespec`, which epoll_pwait2 takes on every architecture
+/// (64-bit fields even where libc's timespec has a 32-bit time_t).
+#[repr(C)]
+struct KernelTimespec {
+    tv_sec: i64,
+    tv_nsec: i64,
+}
+
 /// epoll_pwait2(2) on `epoll` until `until` (None: no timeout); the number of events.
 /// ENOSYS on kernels before 5.11.
 pub fn epoll_wait_until(
@@ -55,15 +63,14 @@ pub fn epoll_wait_until(
 ) -> nix::Result<usize> {
     let timeout = until.map(|t| {
         let wait = t.saturating_duration_since(now);
-        libc::timespec {
-            tv_sec: libc::time_t::try_from(wait.as_secs()).unwrap_or(libc::time_t::MAX),
-            // Below 10^9: fits every c_long.
-            tv_nsec: wait.subsec_nanos() as libc::c_long,
+        KernelTimespec {
+            tv_sec: i64::try_from(wait.as_secs()).unwrap_or(i64::MAX),
+            tv_nsec: i64::from(wait.subsec_nanos()),
         }
     });
     let timeout_ptr = timeout
         .as_ref()
-        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+        .map_or(std::ptr::null(), |t| t as *const KernelTimespec);
     let max = libc::c_int::try_from(events.len()).unwrap_or(libc::c_int::MAX);
     // SAFETY: EpollEvent is repr(transparent) over libc::epoll_event, and the kernel writes
     // at most `max` of them into `events`; the timeout is read only; a null signal mask
@@ -85,14 +92,19 @@ pub fn epoll_wait_until(
     usize::try_from(n).map_err(|_| Errno::EINVAL)
 }
 
-/// A wait of zero: whether epoll_pwait2 exists on this kernel.
+/// Whether epoll_pwait2 can be used here: a wait of zero. Any failure counts as no: old
+/// kernels answer ENOSYS, and seccomp profiles that predate the call (container runtimes)
+/// may answer EPERM; the timerfd then keeps every deadline, as on those kernels.
 pub fn has_epoll_pwait2(epoll: BorrowedFd<'_>) -> bool {
-    let now = Instant::now();
     let mut events = [EpollEvent::empty()];
-    !matches!(
-        epoll_wait_until(epoll, &mut events, Some(now), now),
-        Err(Errno::ENOSYS)
-    )
+    loop {
+        let now = Instant::now();
+        match epoll_wait_until(epoll, &mut events, Some(now), now) {
+            Ok(_) => return true,
+            Err(Errno::EINTR) => continue,
+            Err(_) => return false,
+        }
+    }
 }
 
 #[cfg(test)]
