@@ -31,9 +31,8 @@
 # 2. Idle master: one VRRPv3 instance, advert_int 0.1, no peer. Both tools run at the same
 #    time (separate namespaces, so they do not hear each other) and are measured over the
 #    same windows: VmRSS (summed over the tool's processes) 5 s after start and after the
-#    last window, then
-#    utime+stime of all its processes over IDLE_ROUNDS consecutive windows of IDLE_SECS,
-#    as CPU ms per second. Alongside: PSS (summed RSS counts the pages keepalived's two
+#    last window, and utime+stime of all its processes over IDLE_ROUNDS consecutive windows
+#    of IDLE_SECS, as CPU ms per second. Alongside: PSS (summed RSS counts the pages keepalived's two
 #    processes share twice) and the run time from the threads' schedstat (nanoseconds;
 #    utime+stime moves in 10 ms ticks). The load of a shared machine changes from window
 #    to window, so the tools are also compared window by window.

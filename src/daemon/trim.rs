@@ -41,9 +41,9 @@ pub fn single_arena() {
     }
 }
 
-/// Best effort: nothing here can fail the daemon.
 /// Returns the free heap and drops our mappings of code pages: after start-up, and again
 /// once the loop has been quiet for a while after a state change (see `daemon::vrrp_loop`).
+/// Best effort: nothing here can fail the daemon.
 pub fn give_back() {
     // SAFETY: malloc_trim only returns free heap memory to the kernel.
     unsafe {

@@ -151,6 +151,21 @@ impl Drop for Procs {
     }
 }
 
+/// Starts `cmd`. ETXTBSY: a child another test thread forked while the copied binary was
+/// open for writing holds that descriptor until it execs; a moment later it is gone.
+fn spawn_copied(cmd: &mut Command) -> Child {
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Err(e) if e.raw_os_error() == Some(nix::libc::ETXTBSY) && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            r => break r.unwrap(),
+        }
+    }
+}
+
 /// keepalived `read_procs`: real processes, by name (a copy of sleep with a name of
 /// its own) and by full command line (argv[0] and parameters), counted until killed.
 #[test]
@@ -162,7 +177,7 @@ fn counts_real_processes() {
     let argv0 = format!("ha-track-test-{}", std::process::id());
     let mut procs = Procs(Vec::new());
     for _ in 0..2 {
-        procs.0.push(Command::new(&bin).arg("30").spawn().unwrap());
+        procs.0.push(spawn_copied(Command::new(&bin).arg("30")));
     }
     procs.0.push(
         Command::new("/bin/sleep")
