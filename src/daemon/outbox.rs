@@ -19,9 +19,14 @@ pub struct Outbox {
     kept: Vec<Prepared>,
 }
 
-/// The packet last sent to one destination and what it was encoded from.
+/// The packet last sent to one destination.
 struct Prepared {
     to: Destination,
+    packet: Packet,
+}
+
+/// Encoded bytes and what they were encoded from.
+struct Packet {
     advert: Arc<Advert>,
     src: IpAddr,
     ttl: Option<u8>,
@@ -29,7 +34,37 @@ struct Prepared {
     bytes: Vec<u8>,
 }
 
-impl Prepared {
+impl Packet {
+    /// `send` from `src`: IPv4 with its header (the socket has IP_HDRINCL), IPv6 the VRRP
+    /// message alone. Only for a new advert (or destination), not at every one.
+    #[cold]
+    #[inline(never)]
+    fn encode(
+        send: &SendAdvert,
+        src: IpAddr,
+        ip_id: u16,
+        opts: &EncodeOptions,
+    ) -> Result<Packet, String> {
+        let bytes = match (src, send.dst) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => {
+                let ip = Ipv4Params {
+                    id: ip_id,
+                    ttl: send.ttl.unwrap_or(255),
+                };
+                wire::encode_ipv4(&send.advert, s, d, &ip, opts)
+            }
+            (s, d) => wire::encode_vrrp(&send.advert, s, d, opts),
+        }
+        .map_err(|e| e.to_string())?;
+        Ok(Packet {
+            advert: Arc::clone(&send.advert),
+            src,
+            ttl: send.ttl,
+            opts: *opts,
+            bytes,
+        })
+    }
+
     fn encodes(&self, send: &SendAdvert, src: IpAddr, opts: &EncodeOptions) -> bool {
         (Arc::ptr_eq(&self.advert, &send.advert) || self.advert == send.advert)
             && self.src == src
@@ -65,13 +100,9 @@ impl Outbox {
     ) -> Result<(&[u8], &Destination), String> {
         let k = match self.kept.iter().position(|p| p.to.addr() == send.dst) {
             Some(k) => {
-                let p = &mut self.kept[k];
+                let p = &mut self.kept[k].packet;
                 if !p.encodes(send, src, opts) {
-                    p.bytes = encode(send, src, ip_id, opts)?;
-                    p.advert = Arc::clone(&send.advert);
-                    p.src = src;
-                    p.ttl = send.ttl;
-                    p.opts = *opts;
+                    *p = Packet::encode(send, src, ip_id, opts)?;
                 } else if src.is_ipv4() {
                     wire::set_ipv4_id(&mut p.bytes, ip_id);
                 }
@@ -80,7 +111,7 @@ impl Outbox {
             None => self.keep(sender, send, src, ip_id, opts)?,
         };
         let p = &self.kept[k];
-        Ok((&p.bytes, &p.to))
+        Ok((&p.packet.bytes, &p.to))
     }
 
     /// A first advert to `send.dst`: encoded and kept; its index.
@@ -94,44 +125,14 @@ impl Outbox {
         ip_id: u16,
         opts: &EncodeOptions,
     ) -> Result<usize, String> {
-        let bytes = encode(send, src, ip_id, opts)?;
+        let packet = Packet::encode(send, src, ip_id, opts)?;
         let to = sender.destination(send.dst).map_err(|e| e.to_string())?;
         if self.kept.len() >= MAX_KEPT {
             self.kept.clear();
         }
-        self.kept.push(Prepared {
-            to,
-            advert: Arc::clone(&send.advert),
-            src,
-            ttl: send.ttl,
-            opts: *opts,
-            bytes,
-        });
+        self.kept.push(Prepared { to, packet });
         Ok(self.kept.len() - 1)
     }
-}
-
-/// The packet of `send`: IPv4 with its header (the socket has IP_HDRINCL), IPv6 the VRRP
-/// message alone. Only for a new advert (or destination), not at every one.
-#[cold]
-#[inline(never)]
-fn encode(
-    send: &SendAdvert,
-    src: IpAddr,
-    ip_id: u16,
-    opts: &EncodeOptions,
-) -> Result<Vec<u8>, String> {
-    let bytes = match (src, send.dst) {
-        (IpAddr::V4(s), IpAddr::V4(d)) => {
-            let ip = Ipv4Params {
-                id: ip_id,
-                ttl: send.ttl.unwrap_or(255),
-            };
-            wire::encode_ipv4(&send.advert, s, d, &ip, opts)
-        }
-        (s, d) => wire::encode_vrrp(&send.advert, s, d, opts),
-    };
-    bytes.map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -159,7 +160,7 @@ mod tests {
     }
 
     fn fresh(send: &SendAdvert, src: IpAddr, id: u16, opts: &EncodeOptions) -> Vec<u8> {
-        encode(send, src, id, opts).unwrap()
+        Packet::encode(send, src, id, opts).unwrap().bytes
     }
 
     #[test]
