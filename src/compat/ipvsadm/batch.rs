@@ -56,6 +56,30 @@ mod tests {
     const ESRCH: i32 = 3;
     const EEXIST: i32 = 17;
 
+    /// The reading half of `Ipvs`, which batching never calls.
+    macro_rules! no_reads {
+        () => {
+            fn info(&mut self) -> Result<Info, IpvsError> {
+                unimplemented!()
+            }
+            fn services(&mut self) -> Result<Vec<Service>, IpvsError> {
+                unimplemented!()
+            }
+            fn service(&mut self, _: &ServiceKey) -> Result<Option<Service>, IpvsError> {
+                unimplemented!()
+            }
+            fn dests(&mut self, _: &ServiceKey) -> Result<Vec<Dest>, IpvsError> {
+                unimplemented!()
+            }
+            fn timeouts(&mut self) -> Result<Timeouts, IpvsError> {
+                unimplemented!()
+            }
+            fn daemons(&mut self) -> Result<Vec<SyncDaemon>, IpvsError> {
+                unimplemented!()
+            }
+        };
+    }
+
     fn key(n: u8) -> ServiceKey {
         ServiceKey::Addr {
             protocol: Protocol::Tcp,
@@ -113,24 +137,7 @@ mod tests {
     }
 
     impl Ipvs for Kernel {
-        fn info(&mut self) -> Result<Info, IpvsError> {
-            unimplemented!()
-        }
-        fn services(&mut self) -> Result<Vec<Service>, IpvsError> {
-            unimplemented!()
-        }
-        fn service(&mut self, _: &ServiceKey) -> Result<Option<Service>, IpvsError> {
-            unimplemented!()
-        }
-        fn dests(&mut self, _: &ServiceKey) -> Result<Vec<Dest>, IpvsError> {
-            unimplemented!()
-        }
-        fn timeouts(&mut self) -> Result<Timeouts, IpvsError> {
-            unimplemented!()
-        }
-        fn daemons(&mut self) -> Result<Vec<SyncDaemon>, IpvsError> {
-            unimplemented!()
-        }
+        no_reads!();
         fn apply(&mut self, ops: &[Op]) -> Result<(), ApplyError> {
             self.calls += 1;
             for (start, chunk) in ops.chunks(self.chunk).enumerate() {
@@ -249,24 +256,7 @@ mod tests {
     struct Confused;
 
     impl Ipvs for Confused {
-        fn info(&mut self) -> Result<Info, IpvsError> {
-            unimplemented!()
-        }
-        fn services(&mut self) -> Result<Vec<Service>, IpvsError> {
-            unimplemented!()
-        }
-        fn service(&mut self, _: &ServiceKey) -> Result<Option<Service>, IpvsError> {
-            unimplemented!()
-        }
-        fn dests(&mut self, _: &ServiceKey) -> Result<Vec<Dest>, IpvsError> {
-            unimplemented!()
-        }
-        fn timeouts(&mut self) -> Result<Timeouts, IpvsError> {
-            unimplemented!()
-        }
-        fn daemons(&mut self) -> Result<Vec<SyncDaemon>, IpvsError> {
-            unimplemented!()
-        }
+        no_reads!();
         fn apply(&mut self, _: &[Op]) -> Result<(), ApplyError> {
             Err(ApplyError {
                 index: 7,
