@@ -331,6 +331,21 @@ pub struct SyncDaemon {
     pub mcast_ttl: u8,
 }
 
+impl SyncDaemon {
+    /// A daemon of `role` with every other setting left to the kernel.
+    pub fn new(role: SyncRole) -> SyncDaemon {
+        SyncDaemon {
+            role,
+            mcast_ifn: String::new(),
+            syncid: 0,
+            sync_maxlen: 0,
+            mcast_group: None,
+            mcast_port: 0,
+            mcast_ttl: 0,
+        }
+    }
+}
+
 /// One change to the kernel's tables. The diff engine produces these; the client applies them
 /// in order.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -344,17 +344,6 @@ struct DestArgs {
     tun_flags: u16,
 }
 
-#[derive(Debug, Clone)]
-struct DaemonArgs {
-    role: SyncRole,
-    mcast_ifn: String,
-    syncid: u8,
-    sync_maxlen: u16,
-    mcast_group: Option<IpAddr>,
-    mcast_port: u16,
-    mcast_ttl: u8,
-}
-
 /// Everything one command line sets (ipvsadm's `struct ipvs_command_entry` plus its
 /// option set and format flags).
 struct Entry {
@@ -362,7 +351,7 @@ struct Entry {
     svc: SvcArgs,
     dest: DestArgs,
     timeouts: Timeouts,
-    daemon: DaemonArgs,
+    daemon: SyncDaemon,
     options: u64,
     format: Format,
 }
@@ -395,15 +384,7 @@ impl Entry {
                 tun_flags: 0,
             },
             timeouts: Timeouts::default(),
-            daemon: DaemonArgs {
-                role: SyncRole::Master,
-                mcast_ifn: String::new(),
-                syncid: 0,
-                sync_maxlen: 0,
-                mcast_group: None,
-                mcast_port: 0,
-                mcast_ttl: 0,
-            },
+            daemon: SyncDaemon::new(SyncRole::Master),
             options: 0,
             format: Format::default(),
         }
@@ -1035,15 +1016,7 @@ fn finish(cmd: Cmd, mut e: Entry) -> Result<Action, Refusal> {
             port: e.dest.port,
         },
         Cmd::Timeout => Op::SetTimeouts(e.timeouts),
-        Cmd::StartDaemon => Op::StartDaemon(SyncDaemon {
-            role: e.daemon.role,
-            mcast_ifn: e.daemon.mcast_ifn,
-            syncid: e.daemon.syncid,
-            sync_maxlen: e.daemon.sync_maxlen,
-            mcast_group: e.daemon.mcast_group,
-            mcast_port: e.daemon.mcast_port,
-            mcast_ttl: e.daemon.mcast_ttl,
-        }),
+        Cmd::StartDaemon => Op::StartDaemon(e.daemon),
         Cmd::StopDaemon => Op::StopDaemon(e.daemon.role),
     };
     Ok(Action::Apply(op))

@@ -511,15 +511,7 @@ pub fn daemon(payload: &[u8]) -> Result<Option<SyncDaemon>, IpvsError> {
         return Ok(None);
     }
     let nest = required(find(attrs, IPVS_CMD_ATTR_DAEMON)?, "IPVS_CMD_ATTR_DAEMON")?;
-    let mut d = SyncDaemon {
-        role: SyncRole::Master,
-        mcast_ifn: String::new(),
-        syncid: 0,
-        sync_maxlen: 0,
-        mcast_group: None,
-        mcast_port: 0,
-        mcast_ttl: 0,
-    };
+    let mut d = SyncDaemon::new(SyncRole::Master);
     let (mut role, mut ifn) = (None, None);
     for a in nest.nested() {
         let a = a?;
